@@ -1,0 +1,35 @@
+{
+  "targets": [
+    {
+      "target_name": "kvm_core",
+      "sources": [
+        "native/src/addon.cc",
+        "native/src/machine.cc",
+        "native/src/kvm/kvm_error.cc",
+        "native/src/kvm/kvm_device.cc",
+        "native/src/kvm/vm.cc",
+        "native/src/kvm/vcpu.cc",
+        "native/src/kvm/binary_stats.cc",
+        "native/src/boot/guest_memory.cc",
+        "native/src/boot/image_loader.cc",
+        "native/src/boot/boot_state.cc",
+        "native/src/cpu/cpu_stats.cc",
+        "native/src/cpu/host_clock.cc",
+        "native/src/cpu/quantum_timer.cc",
+        "native/src/cpu/register_dump.cc",
+        "native/src/cpu/exit_reason_name.cc",
+        "native/src/cpu/kvm_cpu.cc",
+        "native/src/devices/bus.cc",
+        "native/src/devices/serial16550.cc",
+        "native/src/devices/sim_control.cc",
+        "native/src/devices/sink.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/src"],
+      "defines": ["NAPI_VERSION=9", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
+      "cflags_cc": ["-std=c++17", "-O2", "-Wall", "-Wextra", "-Wno-missing-field-initializers"],
+      "libraries": ["-lrt"]
+    }
+  ]
+}

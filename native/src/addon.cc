@@ -1,0 +1,190 @@
+// The only file that knows N-API: converts JavaScript objects to the core's
+// plain C++ configuration and the core's results back. Errors from the core
+// become JavaScript Errors carrying the core's stable `code`.
+#include <napi.h>
+
+#include <linux/kvm.h>
+
+#include "boot/layout.hh"
+#include "devices/sink.hh"
+#include "kvm/binary_stats.hh"
+#include "kvm/kvm_device.hh"
+#include "kvm/kvm_error.hh"
+#include "kvm/vcpu.hh"
+#include "kvm/vm.hh"
+#include "machine.hh"
+
+namespace {
+
+using kx::KvmError;
+
+[[noreturn]] void throwCoded(Napi::Env env, const std::string& code, const std::string& message) {
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("code", Napi::String::New(env, code));
+  throw error;
+}
+
+// Runs `body`, turning core exceptions into coded JavaScript errors.
+template <typename Body>
+Napi::Value guarded(Napi::Env env, Body body) {
+  try {
+    return body();
+  } catch (const KvmError& e) {
+    throwCoded(env, e.code(), e.what());
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throwCoded(env, "internal", e.what());
+  }
+}
+
+Napi::Value field(const Napi::Object& object, const char* name) {
+  Napi::Value v = object.Get(name);
+  if (v.IsUndefined()) throwCoded(object.Env(), "bad-config", std::string("missing field ") + name);
+  return v;
+}
+double number(const Napi::Object& o, const char* name) {
+  Napi::Value v = field(o, name);
+  if (!v.IsNumber()) throwCoded(o.Env(), "bad-config", std::string(name) + " must be a number");
+  return v.As<Napi::Number>().DoubleValue();
+}
+uint64_t count(const Napi::Object& o, const char* name) {
+  double v = number(o, name);
+  if (v < 0 || v > 1.8e19) throwCoded(o.Env(), "bad-config", std::string(name) + " is out of range");
+  return static_cast<uint64_t>(v);
+}
+std::string text(const Napi::Object& o, const char* name) {
+  Napi::Value v = field(o, name);
+  if (!v.IsString()) throwCoded(o.Env(), "bad-config", std::string(name) + " must be a string");
+  return v.As<Napi::String>().Utf8Value();
+}
+bool flag(const Napi::Object& o, const char* name) { return field(o, name).ToBoolean().Value(); }
+
+kx::ImageFormat imageFormat(const Napi::Object& o) {
+  std::string format = text(o, "imageFormat");
+  if (format == "elf") return kx::ImageFormat::Elf;
+  if (format == "flat") return kx::ImageFormat::Flat;
+  throwCoded(o.Env(), "bad-config", "imageFormat must be elf or flat, not " + format);
+}
+
+kx::MachineConfig machineConfig(const Napi::Object& o) {
+  kx::MachineConfig c;
+  c.kvmDevice = text(o, "kvmDevice");
+  c.imagePath = text(o, "imagePath");
+  c.imageFormat = imageFormat(o);
+  c.args = text(o, "args");
+  c.memoryBytes = count(o, "memoryBytes");
+  c.consolePath = text(o, "consolePath");
+  c.cpu.clock.hostFactor = number(o, "hostFactor");
+  c.cpu.clock.clockHz = number(o, "clockHz");
+  if (!(c.cpu.clock.hostFactor > 0) || !(c.cpu.clock.clockHz > 0))
+    throwCoded(o.Env(), "bad-config", "hostFactor and clockHz must be positive");
+  c.cpu.quantumNs = count(o, "quantumNs");
+  c.cpu.maxTicks = count(o, "maxTicks");
+  c.cpu.unclaimed = text(o, "unclaimedAccess") == "fail" ? kx::UnclaimedPolicy::Fail : kx::UnclaimedPolicy::Count;
+  c.useCoalescedMMIO = flag(o, "useCoalescedMMIO");
+  Napi::Array zones = field(o, "coalescedZones").As<Napi::Array>();
+  for (uint32_t i = 0; i < zones.Length(); ++i) {
+    Napi::Object z = zones.Get(i).As<Napi::Object>();
+    c.coalescedZones.push_back({count(z, "base"), static_cast<uint32_t>(count(z, "size")), flag(z, "pio")});
+  }
+  return c;
+}
+
+Napi::Object statLinesObject(Napi::Env env, const std::vector<kx::StatLine>& lines) {
+  Napi::Object out = Napi::Object::New(env);
+  for (const auto& line : lines) out.Set(line.name, Napi::Number::New(env, line.value));
+  return out;
+}
+
+Napi::Object statValuesObject(Napi::Env env, const kx::StatValues& values) {
+  Napi::Object out = Napi::Object::New(env);
+  for (const auto& [name, value] : values) out.Set(name, Napi::Number::New(env, static_cast<double>(value)));
+  return out;
+}
+
+Napi::Value RunMachine(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    if (!info[0].IsObject()) throwCoded(env, "bad-config", "runMachine expects a configuration object");
+    kx::MachineResult r = kx::runMachine(machineConfig(info[0].As<Napi::Object>()));
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("ok", r.outcome.ok);
+    out.Set("exitCause", r.outcome.exitCause);
+    out.Set("error", r.outcome.error);
+    out.Set("guestStatus", Napi::Number::New(env, static_cast<double>(r.outcome.guestStatus)));
+    out.Set("stats", statLinesObject(env, r.stats));
+    Napi::Array descriptions = Napi::Array::New(env, r.stats.size());
+    for (size_t i = 0; i < r.stats.size(); ++i) descriptions.Set(i, r.stats[i].description);
+    out.Set("statDescriptions", descriptions);
+    Napi::Array dumps = Napi::Array::New(env, r.dumps.size());
+    for (size_t i = 0; i < r.dumps.size(); ++i) dumps.Set(i, statLinesObject(env, r.dumps[i]));
+    out.Set("dumps", dumps);
+    out.Set("kvmStats", statValuesObject(env, r.kvmStats));
+    out.Set("deviceStats", statValuesObject(env, r.deviceStats));
+    out.Set("tscHz", r.tscHz);
+    out.Set("tscSource", r.tscSource);
+    out.Set("timerResolutionNs", Napi::Number::New(env, static_cast<double>(r.timerResolutionNs)));
+    out.Set("quantumNs", Napi::Number::New(env, static_cast<double>(r.quantumNs)));
+    out.Set("coalescing", r.coalescing);
+    return out;
+  });
+}
+
+Napi::Value CheckImage(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    Napi::Object o = info[0].As<Napi::Object>();
+    kx::LoadedImage image = kx::checkImage(text(o, "imagePath"), imageFormat(o), count(o, "memoryBytes"));
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("entry", Napi::Number::New(env, static_cast<double>(image.entry)));
+    out.Set("lowest", Napi::Number::New(env, static_cast<double>(image.lowest)));
+    out.Set("highest", Napi::Number::New(env, static_cast<double>(image.highest)));
+    return out;
+  });
+}
+
+// Opens the device, creates a VM and a vCPU, and lists what the core would
+// use: a preflight for the parent and for `doctor`.
+Napi::Value ProbeKvm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    kx::KvmDevice kvm(info[0].As<Napi::String>().Utf8Value());
+    Napi::Object out = Napi::Object::New(env);
+    struct Cap {
+      const char* name;
+      long id;
+    };
+    static const Cap caps[] = {
+        {"USER_MEMORY", KVM_CAP_USER_MEMORY},     {"SET_TSS_ADDR", KVM_CAP_SET_TSS_ADDR},
+        {"COALESCED_MMIO", KVM_CAP_COALESCED_MMIO}, {"COALESCED_PIO", KVM_CAP_COALESCED_PIO},
+        {"IMMEDIATE_EXIT", KVM_CAP_IMMEDIATE_EXIT}, {"SET_GUEST_DEBUG", KVM_CAP_SET_GUEST_DEBUG},
+        {"USER_NMI", KVM_CAP_USER_NMI},           {"EXIT_HYPERCALL", KVM_CAP_EXIT_HYPERCALL},
+        {"BINARY_STATS_FD", KVM_CAP_BINARY_STATS_FD}, {"GET_TSC_KHZ", KVM_CAP_GET_TSC_KHZ},
+        {"NR_VCPUS", KVM_CAP_NR_VCPUS},
+    };
+    Napi::Object capabilities = Napi::Object::New(env);
+    for (const Cap& cap : caps) capabilities.Set(cap.name, kvm.checkExtension(cap.id));
+    out.Set("capabilities", capabilities);
+    kx::Vm vm(kvm);
+    kx::Vcpu vcpu(vm, 0);
+    out.Set("tscKhz", Napi::Number::New(env, static_cast<double>(vcpu.tscKhz())));
+    kx::BinaryStats stats(vcpu.fd());
+    Napi::Array names = Napi::Array::New(env);
+    uint32_t i = 0;
+    for (const auto& entry : stats.snapshot()) names.Set(i++, entry.first);
+    out.Set("kvmStatNames", names);
+    return out;
+  });
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("runMachine", Napi::Function::New(env, RunMachine));
+  exports.Set("checkImage", Napi::Function::New(env, CheckImage));
+  exports.Set("probeKvm", Napi::Function::New(env, ProbeKvm));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(kvm_core, Init)

@@ -1,0 +1,41 @@
+#include "cpu/cpu_stats.hh"
+
+#include <cmath>
+
+namespace kx {
+
+uint64_t simCycles(const CpuCounters& c, const ClockParams& clock) {
+  return static_cast<uint64_t>(std::llround(static_cast<double>(c.hostCycles) * clock.hostFactor));
+}
+
+uint64_t simTicks(const CpuCounters& c, const ClockParams& clock) {
+  double ticksPerCycle = kTicksPerSecond / clock.clockHz;
+  return static_cast<uint64_t>(std::llround(static_cast<double>(simCycles(c, clock)) * ticksPerCycle)) + c.idleTicks;
+}
+
+std::vector<StatLine> statLines(const CpuCounters& c, const ClockParams& clock, double hostSeconds) {
+  uint64_t ticks = simTicks(c, clock);
+  auto n = [](uint64_t v) { return static_cast<double>(v); };
+  return {
+      {"simTicks", n(ticks), "Number of ticks simulated (picoseconds)"},
+      {"simSeconds", n(ticks) / kTicksPerSecond, "Number of seconds simulated"},
+      {"hostSeconds", hostSeconds, "Real time elapsed on the host"},
+      {"hostCycles", n(c.hostCycles), "Host cycles spent inside KVM_RUN"},
+      {"numCycles", n(simCycles(c, clock)), "Number of cpu cycles simulated (hostCycles x hostFactor)"},
+      {"committedInsts", n(c.committedInsts), "Number of instructions committed"},
+      {"numVMExits", n(c.numVMExits), "total number of KVM exits"},
+      {"numVMHalfEntries", n(c.numVMHalfEntries), "number of KVM entries to finalize pending operations"},
+      {"numExitSignal", n(c.numExitSignal), "exits due to signal delivery"},
+      {"numMMIO", n(c.numMMIO), "number of VM exits due to memory mapped IO"},
+      {"numCoalescedMMIO", n(c.numCoalescedMMIO), "number of coalesced memory mapped IO requests"},
+      {"numIO", n(c.numIO), "number of VM exits due to legacy IO"},
+      {"numHalt", n(c.numHalt), "number of VM exits due to wait for interrupt instructions"},
+      {"numInterrupts", n(c.numInterrupts), "number of interrupts delivered"},
+      {"numHypercalls", n(c.numHypercalls), "number of hypercalls"},
+      {"numUnclaimedIO", n(c.numUnclaimedIO), "port IO accesses that no device claimed"},
+      {"numUnclaimedMMIO", n(c.numUnclaimedMMIO), "MMIO accesses that no device claimed"},
+      {"idleTicks", n(c.idleTicks), "simulated ticks skipped while the vCPU was halted"},
+  };
+}
+
+}  // namespace kx

@@ -1,0 +1,48 @@
+#pragma once
+// The CPU's statistics under gem5's BaseKvmCPU names, each counted where its
+// event happens. Derived values (numCycles, simTicks, ...) are computed once,
+// from the raw counts, by CpuStats::derive().
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace kx {
+
+struct CpuCounters {
+  uint64_t committedInsts = 0;    // instructions, as counted by instsSource
+  uint64_t numVMExits = 0;        // every return from KVM_RUN, signal exits included
+  uint64_t numVMHalfEntries = 0;  // entries made only to complete an IO/MMIO, with the run immediately cut short
+  uint64_t numExitSignal = 0;     // exits because the quantum timer kicked the vCPU
+  uint64_t numMMIO = 0;           // MMIO exits serviced in user space
+  uint64_t numCoalescedMMIO = 0;  // accesses replayed from the coalesced ring (MMIO and PIO)
+  uint64_t numIO = 0;             // port-IO exits (one per exit, whatever its repeat count)
+  uint64_t numHalt = 0;           // HLT exits
+  uint64_t numInterrupts = 0;     // interrupts and NMIs delivered to the vCPU
+  uint64_t numHypercalls = 0;     // hypercalls serviced, by port or by KVM_EXIT_HYPERCALL
+  uint64_t numUnclaimedIO = 0;    // port accesses no device claimed
+  uint64_t numUnclaimedMMIO = 0;  // MMIO accesses no device claimed
+  uint64_t hostCycles = 0;        // host TSC cycles spent inside KVM_RUN
+  uint64_t idleTicks = 0;         // simulated time skipped while halted, in ticks
+};
+
+// Everything reported: one name, one value, one gem5-style description.
+struct StatLine {
+  std::string name;
+  double value;
+  std::string description;
+};
+
+struct ClockParams {
+  double hostFactor;  // simulated cycles per host cycle
+  double clockHz;     // the simulated CPU clock (cpu.clock)
+};
+
+constexpr double kTicksPerSecond = 1e12;  // gem5 ticks are picoseconds
+
+// numCycles = hostCycles x hostFactor; simTicks = numCycles at cpu.clock, plus idle time.
+uint64_t simCycles(const CpuCounters& c, const ClockParams& clock);
+uint64_t simTicks(const CpuCounters& c, const ClockParams& clock);
+
+std::vector<StatLine> statLines(const CpuCounters& c, const ClockParams& clock, double hostSeconds);
+
+}  // namespace kx

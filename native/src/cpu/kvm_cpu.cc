@@ -1,0 +1,259 @@
+#include "cpu/kvm_cpu.hh"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "cpu/exit_reason_name.hh"
+#include "cpu/host_clock.hh"
+#include "cpu/register_dump.hh"
+#include "kvm/kvm_error.hh"
+
+namespace kx {
+
+namespace {
+
+std::string hex(uint64_t value) {
+  char text[24];
+  std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(value));
+  return text;
+}
+
+}  // namespace
+
+KvmCpu::KvmCpu(Vcpu& vcpu, Bus& io, Bus& mmio, const CpuParams& params)
+    : vcpu_(vcpu), io_(io), mmio_(mmio), params_(params), timer_(vcpu) {
+  // As gem5 does: a quantum shorter than the timer can resolve is raised to it.
+  quantumNs_ = params.quantumNs < timer_.resolutionNs() ? timer_.resolutionNs() : params.quantumNs;
+}
+
+void KvmCpu::requestStop(RunOutcome outcome) {
+  if (!stop_) stop_ = std::move(outcome);
+}
+
+bool KvmCpu::tickLimitReached() const {
+  return params_.maxTicks != 0 && simTicks(counters_, params_.clock) >= params_.maxTicks;
+}
+
+uint64_t KvmCpu::hostCyclesToLimit() const {
+  if (params_.maxTicks == 0) return UINT64_MAX;
+  uint64_t now = simTicks(counters_, params_.clock);
+  double ticksLeft = static_cast<double>(params_.maxTicks - now);
+  double simCyclesLeft = ticksLeft * params_.clock.clockHz / kTicksPerSecond;
+  double hostCycles = simCyclesLeft / params_.clock.hostFactor;
+  return hostCycles < 1 ? 1 : static_cast<uint64_t>(hostCycles);
+}
+
+void KvmCpu::armQuantum() {
+  uint64_t now = readTsc();
+  uint64_t quantumCycles = static_cast<uint64_t>(static_cast<double>(quantumNs_) * params_.tscHz / 1e9);
+  uint64_t cycles = std::min(quantumCycles, hostCyclesToLimit());
+  uint64_t want = now + cycles;
+  // An armed kick that fires no later than we want still bounds this quantum:
+  // keep it and spare the exit path two syscalls.
+  if (deadlineTsc_ > now && deadlineTsc_ <= want) return;
+  uint64_t ns = static_cast<uint64_t>(static_cast<double>(cycles) * 1e9 / params_.tscHz);
+  timer_.arm(ns);
+  deadlineTsc_ = want;
+}
+
+RunOutcome KvmCpu::run() {
+  kvm_run* run = vcpu_.run();
+  while (!stop_) {
+    if (tickLimitReached()) {
+      stop_ = RunOutcome{true, "max-ticks", "limits.maxTicks reached", -1};
+      break;
+    }
+    armQuantum();
+    uint64_t start = readTsc();
+    int err = vcpu_.enter();
+    counters_.hostCycles += readTsc() - start;
+    ++counters_.numVMExits;
+    state_ = State::Running;
+    if (err == EINTR || (err == 0 && run->exit_reason == KVM_EXIT_INTR)) {
+      ++counters_.numExitSignal;
+      deadlineTsc_ = 0;
+      drainCoalescedRing();
+      continue;
+    }
+    if (err != 0) {
+      fail("kvm-run-error", errnoMessage("KVM_RUN", err));
+      break;
+    }
+    drainCoalescedRing();
+    dispatchExit();
+  }
+  timer_.disarm();
+  if (state_ == State::ServicePending) completePendingAccess();
+  state_ = State::Stopped;
+  return *stop_;
+}
+
+void KvmCpu::completePendingAccess() {
+  // An entry with immediate_exit set finishes the IO instruction (RIP moves
+  // past it, IN data lands in the register) and returns at once.
+  kvm_run* run = vcpu_.run();
+  run->immediate_exit = 1;
+  vcpu_.enter();
+  run->immediate_exit = 0;
+  ++counters_.numVMHalfEntries;
+  drainCoalescedRing();
+}
+
+void KvmCpu::fail(const char* cause, const std::string& error, bool withRegisters) {
+  requestStop(RunOutcome{false, cause, withRegisters ? error + "; " + registerDump(vcpu_) : error, -1});
+}
+
+void KvmCpu::dispatchExit() {
+  kvm_run* run = vcpu_.run();
+  switch (run->exit_reason) {
+    case KVM_EXIT_IO:
+      handleIo();
+      break;
+    case KVM_EXIT_MMIO:
+      handleMmio();
+      break;
+    case KVM_EXIT_HLT:
+      ++counters_.numHalt;
+      fail("halt", "the guest halted with no interrupt source that could wake it");
+      break;
+    case KVM_EXIT_SHUTDOWN:
+      fail("shutdown", "the guest shut down (triple fault: an exception it could not handle)");
+      break;
+    case KVM_EXIT_FAIL_ENTRY:
+      fail("fail-entry", "KVM could not enter the guest: hardware entry failure reason " +
+                             hex(run->fail_entry.hardware_entry_failure_reason));
+      break;
+    case KVM_EXIT_INTERNAL_ERROR: {
+      std::string detail = "KVM internal error, suberror " + std::to_string(run->internal.suberror);
+      if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION)
+        detail += " (instruction emulation failed: the instruction is not supported by KVM's emulator)";
+      uint32_t n = std::min<uint32_t>(run->internal.ndata, 16);
+      for (uint32_t i = 0; i < n; ++i) detail += (i ? " " : "; data ") + hex(run->internal.data[i]);
+      fail("internal-error", detail);
+      break;
+    }
+    case KVM_EXIT_EXCEPTION:
+      fail("exception", "guest exception " + std::to_string(run->ex.exception) + " with error code " +
+                            hex(run->ex.error_code));
+      break;
+    case KVM_EXIT_UNKNOWN:
+      fail("unknown-exit", "unknown exit, hardware reason " + hex(run->hw.hardware_exit_reason));
+      break;
+    case KVM_EXIT_DEBUG:
+      fail("debug", "unexpected debug exit at " + hex(run->debug.arch.pc) + " (exception " +
+                        std::to_string(run->debug.arch.exception) + ")");
+      break;
+    case KVM_EXIT_SYSTEM_EVENT: {
+      uint32_t type = run->system_event.type;
+      if (type == KVM_SYSTEM_EVENT_SHUTDOWN)
+        requestStop(RunOutcome{true, "system-event", "the guest powered off", -1});
+      else
+        fail("system-event", std::string("system event ") +
+                                 (type == KVM_SYSTEM_EVENT_RESET   ? "reset"
+                                  : type == KVM_SYSTEM_EVENT_CRASH ? "crash"
+                                                                   : std::to_string(type)));
+      break;
+    }
+    case KVM_EXIT_IRQ_WINDOW_OPEN:
+      // Nothing is waiting to be injected in this configuration: stop asking.
+      run->request_interrupt_window = 0;
+      break;
+    case KVM_EXIT_HYPERCALL:
+      ++counters_.numHypercalls;
+      run->hypercall.ret = static_cast<uint64_t>(-1000);  // KVM_ENOSYS: no handler registered for this nr
+      break;
+    default:
+      fail("unhandled-exit", std::string("exit reason ") + std::to_string(run->exit_reason) + " (" +
+                                 exitReasonName(run->exit_reason) + ") has no handler in this configuration");
+      break;
+  }
+}
+
+void KvmCpu::access(Bus& bus, uint64_t address, uint8_t* data, unsigned size, bool isWrite, uint64_t& unclaimed) {
+  Bus::Hit hit = bus.find(address, size);
+  if (!hit.device) {
+    ++unclaimed;
+    if (params_.unclaimed == UnclaimedPolicy::Fail) {
+      fail(&bus == &io_ ? "unclaimed-io" : "unclaimed-mmio",
+           std::string(isWrite ? "write to " : "read from ") + bus.name() + " address " + hex(address) + " (" +
+               std::to_string(size) + " bytes) that no device claims");
+    } else if (!isWrite) {
+      std::memset(data, 0xff, size);
+    }
+    return;
+  }
+  if (isWrite) {
+    uint64_t value = 0;
+    std::memcpy(&value, data, size);
+    hit.device->write(hit.offset, value, size);
+  } else {
+    uint64_t value = hit.device->read(hit.offset, size);
+    std::memcpy(data, &value, size);
+  }
+}
+
+void KvmCpu::handleIo() {
+  kvm_run* run = vcpu_.run();
+  ++counters_.numIO;
+  state_ = State::ServicePending;
+  unsigned size = run->io.size;
+  uint64_t count = run->io.count;
+  // The data area lives in the shared run page; never trust its bounds.
+  if ((size != 1 && size != 2 && size != 4) || count == 0 || run->io.data_offset > vcpu_.runSize() ||
+      count * size > vcpu_.runSize() - run->io.data_offset) {
+    fail("bad-exit-data", "port IO exit with size " + std::to_string(size) + ", count " + std::to_string(count) +
+                              ", data offset " + hex(run->io.data_offset) + " outside the run area");
+    return;
+  }
+  auto* data = reinterpret_cast<uint8_t*>(run) + run->io.data_offset;
+  bool isWrite = run->io.direction == KVM_EXIT_IO_OUT;
+  for (uint64_t i = 0; i < count && !stop_; ++i)
+    access(io_, run->io.port, data + i * size, size, isWrite, counters_.numUnclaimedIO);
+}
+
+void KvmCpu::handleMmio() {
+  kvm_run* run = vcpu_.run();
+  ++counters_.numMMIO;
+  state_ = State::ServicePending;
+  unsigned len = run->mmio.len;
+  if (len == 0 || len > sizeof run->mmio.data) {
+    fail("bad-exit-data", "MMIO exit of " + std::to_string(len) + " bytes at " + hex(run->mmio.phys_addr));
+    return;
+  }
+  access(mmio_, run->mmio.phys_addr, run->mmio.data, len, run->mmio.is_write, counters_.numUnclaimedMMIO);
+}
+
+void KvmCpu::drainCoalescedRing() {
+  kvm_coalesced_mmio_ring* ring = vcpu_.coalescedRing();
+  if (!ring) return;
+  uint32_t capacity = vcpu_.coalescedRingCapacity();
+  // The ring is shared with the kernel; an index past the end means a bug we must not follow.
+  while (ring->first != ring->last && !stop_) {
+    uint32_t first = ring->first;
+    if (first >= capacity || ring->last >= capacity) {
+      fail("bad-exit-data", "coalesced ring indices out of range (first " + std::to_string(first) + ", last " +
+                                std::to_string(ring->last) + ", capacity " + std::to_string(capacity) + ")");
+      return;
+    }
+    kvm_coalesced_mmio& entry = ring->coalesced_mmio[first];
+    uint8_t data[8];
+    unsigned len = entry.len;
+    if (len == 0 || len > sizeof data) {
+      fail("bad-exit-data", "coalesced entry of " + std::to_string(len) + " bytes at " + hex(entry.phys_addr));
+      return;
+    }
+    std::memcpy(data, entry.data, len);
+    bool pio = entry.pio;
+    uint64_t address = entry.phys_addr;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    ring->first = (first + 1) % capacity;
+    ++counters_.numCoalescedMMIO;
+    if (pio)
+      access(io_, address, data, len, true, counters_.numUnclaimedIO);
+    else
+      access(mmio_, address, data, len, true, counters_.numUnclaimedMMIO);
+  }
+}
+
+}  // namespace kx

@@ -1,0 +1,39 @@
+#pragma once
+// The kick that bounds a quantum: a POSIX timer on CLOCK_MONOTONIC that
+// signals the vCPU thread. The signal is blocked in the thread and unblocked
+// only inside KVM_RUN (KVM_SET_SIGNAL_MASK), so a kick cannot be lost between
+// "decide to enter" and "entered": it interrupts the next entry instead.
+#include <signal.h>
+#include <time.h>
+
+#include <cstdint>
+
+namespace kx {
+
+class Vcpu;
+
+class QuantumTimer {
+ public:
+  // Installs the handler and the masks for the calling thread and `vcpu`.
+  explicit QuantumTimer(Vcpu& vcpu);
+  ~QuantumTimer();
+  QuantumTimer(const QuantumTimer&) = delete;
+  QuantumTimer& operator=(const QuantumTimer&) = delete;
+
+  // One expiry `ns` from now, replacing any armed one. A signal that fired
+  // for an earlier quantum but was never consumed is discarded.
+  void arm(uint64_t ns);
+  void disarm();
+  // The clock's resolution (clock_getres), and a measured timer latency:
+  // quanta below the larger of the two are raised to it.
+  uint64_t resolutionNs() const { return resolutionNs_; }
+  static int signalNumber();
+
+ private:
+  void discardPending();
+  timer_t timer_{};
+  uint64_t resolutionNs_ = 1;
+  sigset_t kickOnly_{};
+};
+
+}  // namespace kx

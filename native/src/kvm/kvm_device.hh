@@ -1,0 +1,35 @@
+#pragma once
+// The /dev/kvm system handle: opening it, checking the API version and the
+// capabilities the core relies on, and the system-wide queries (CPUID, mmap size).
+#include <linux/kvm.h>
+
+#include <string>
+#include <vector>
+
+#include "kvm/unique_fd.hh"
+
+namespace kx {
+
+class KvmDevice {
+ public:
+  // Opens `path` (normally /dev/kvm). Throws KvmError with a message that says
+  // what is wrong and what to do: missing device, no permission, wrong API.
+  explicit KvmDevice(const std::string& path);
+
+  int fd() const { return fd_.get(); }
+  const std::string& path() const { return path_; }
+
+  // KVM_CHECK_EXTENSION on the system fd: 0 when absent, else a capability value.
+  int checkExtension(long capability) const;
+  // Throws KvmError "kvm-capability-missing" naming the capability.
+  void requireExtension(long capability, const char* name) const;
+
+  int vcpuMmapSize() const;
+  std::vector<kvm_cpuid_entry2> supportedCpuid() const;
+
+ private:
+  std::string path_;
+  UniqueFd fd_;
+};
+
+}  // namespace kx

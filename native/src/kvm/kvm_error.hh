@@ -1,0 +1,22 @@
+#pragma once
+// Errors raised while setting up or driving KVM. `code` is a stable identifier
+// that the TypeScript side maps to a CLI exit status and a CSV `exit_cause`.
+#include <stdexcept>
+#include <string>
+
+namespace kx {
+
+class KvmError : public std::runtime_error {
+ public:
+  KvmError(std::string code, const std::string& message)
+      : std::runtime_error(message), code_(std::move(code)) {}
+  const std::string& code() const { return code_; }
+
+ private:
+  std::string code_;
+};
+
+// Formats "<what>: <strerror(errno)>" for an ioctl or syscall that failed.
+std::string errnoMessage(const std::string& what, int err);
+
+}  // namespace kx

@@ -1,0 +1,94 @@
+#include "kvm/vcpu.hh"
+
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "kvm/kvm_error.hh"
+
+namespace kx {
+
+namespace {
+
+void check(int result, const char* what) {
+  if (result < 0) throw KvmError("kvm-vcpu-ioctl-failed", errnoMessage(what, errno));
+}
+
+}  // namespace
+
+Vcpu::Vcpu(Vm& vm, unsigned id) : fd_(vm.createVcpu(id)) {
+  mmapSize_ = static_cast<size_t>(vm.kvm().vcpuMmapSize());
+  void* page = ::mmap(nullptr, mmapSize_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_.get(), 0);
+  if (page == MAP_FAILED) throw KvmError("kvm-setup-failed", errnoMessage("mmap of the vCPU run area", errno));
+  run_ = static_cast<kvm_run*>(page);
+  long pageSize = ::sysconf(_SC_PAGESIZE);
+  int ringPage = vm.kvm().checkExtension(KVM_CAP_COALESCED_MMIO);
+  if (ringPage > 0 && static_cast<size_t>(ringPage + 1) * pageSize <= mmapSize_) {
+    ring_ = reinterpret_cast<kvm_coalesced_mmio_ring*>(static_cast<char*>(page) + ringPage * pageSize);
+    ringCapacity_ = static_cast<uint32_t>((pageSize - sizeof(kvm_coalesced_mmio_ring)) / sizeof(kvm_coalesced_mmio));
+  }
+}
+
+Vcpu::~Vcpu() {
+  if (run_) ::munmap(run_, mmapSize_);
+}
+
+int Vcpu::enter() { return ::ioctl(fd_.get(), KVM_RUN, 0) < 0 ? errno : 0; }
+
+kvm_regs Vcpu::getRegs() const {
+  kvm_regs regs{};
+  check(::ioctl(fd_.get(), KVM_GET_REGS, &regs), "KVM_GET_REGS");
+  return regs;
+}
+
+void Vcpu::setRegs(const kvm_regs& regs) { check(::ioctl(fd_.get(), KVM_SET_REGS, &regs), "KVM_SET_REGS"); }
+
+kvm_sregs Vcpu::getSregs() const {
+  kvm_sregs sregs{};
+  check(::ioctl(fd_.get(), KVM_GET_SREGS, &sregs), "KVM_GET_SREGS");
+  return sregs;
+}
+
+void Vcpu::setSregs(const kvm_sregs& sregs) { check(::ioctl(fd_.get(), KVM_SET_SREGS, &sregs), "KVM_SET_SREGS"); }
+
+void Vcpu::setCpuid(const std::vector<kvm_cpuid_entry2>& entries) {
+  std::vector<unsigned char> buffer(sizeof(kvm_cpuid2) + entries.size() * sizeof(kvm_cpuid_entry2));
+  auto* cpuid = reinterpret_cast<kvm_cpuid2*>(buffer.data());
+  cpuid->nent = static_cast<uint32_t>(entries.size());
+  std::memcpy(cpuid->entries, entries.data(), entries.size() * sizeof(kvm_cpuid_entry2));
+  check(::ioctl(fd_.get(), KVM_SET_CPUID2, cpuid), "KVM_SET_CPUID2");
+}
+
+void Vcpu::setSignalMask(const sigset_t& mask) {
+  // The kernel's sigset is 64 bits on x86-64, not glibc's 1024-bit sigset_t.
+  std::vector<unsigned char> buffer(sizeof(kvm_signal_mask) + 8);
+  auto* kmask = reinterpret_cast<kvm_signal_mask*>(buffer.data());
+  kmask->len = 8;
+  std::memcpy(kmask->sigset, &mask, 8);
+  check(::ioctl(fd_.get(), KVM_SET_SIGNAL_MASK, kmask), "KVM_SET_SIGNAL_MASK");
+}
+
+void Vcpu::setGuestDebug(uint32_t control) {
+  kvm_guest_debug debug{};
+  debug.control = control;
+  check(::ioctl(fd_.get(), KVM_SET_GUEST_DEBUG, &debug), "KVM_SET_GUEST_DEBUG");
+}
+
+void Vcpu::injectInterrupt(uint32_t vector) {
+  kvm_interrupt irq{};
+  irq.irq = vector;
+  check(::ioctl(fd_.get(), KVM_INTERRUPT, &irq), "KVM_INTERRUPT");
+}
+
+void Vcpu::injectNmi() { check(::ioctl(fd_.get(), KVM_NMI, 0), "KVM_NMI"); }
+
+long Vcpu::tscKhz() const {
+  int khz = ::ioctl(fd_.get(), KVM_GET_TSC_KHZ, 0);
+  return khz > 0 ? khz : 0;
+}
+
+}  // namespace kx

@@ -1,0 +1,53 @@
+#pragma once
+// One KVM vCPU: the shared kvm_run page, the coalesced ring that follows it,
+// and typed wrappers for the state ioctls. Knows nothing about devices.
+#include <linux/kvm.h>
+
+#include <cstddef>
+#include <vector>
+
+#include "kvm/unique_fd.hh"
+#include "kvm/vm.hh"
+
+namespace kx {
+
+class Vcpu {
+ public:
+  Vcpu(Vm& vm, unsigned id);
+  ~Vcpu();
+  Vcpu(const Vcpu&) = delete;
+  Vcpu& operator=(const Vcpu&) = delete;
+
+  int fd() const { return fd_.get(); }
+  kvm_run* run() const { return run_; }
+  // Bytes mapped at run(): the bound for offsets the kernel reports in it.
+  size_t runSize() const { return mmapSize_; }
+  // Null when the host lacks KVM_CAP_COALESCED_MMIO.
+  kvm_coalesced_mmio_ring* coalescedRing() const { return ring_; }
+  // Entries in the ring; the kernel's KVM_COALESCED_MMIO_MAX depends on the page size.
+  uint32_t coalescedRingCapacity() const { return ringCapacity_; }
+
+  // One KVM_RUN. Returns 0, or the errno (EINTR when a signal kicked us out).
+  int enter();
+
+  kvm_regs getRegs() const;
+  void setRegs(const kvm_regs& regs);
+  kvm_sregs getSregs() const;
+  void setSregs(const kvm_sregs& sregs);
+  void setCpuid(const std::vector<kvm_cpuid_entry2>& entries);
+  void setSignalMask(const sigset_t& mask);
+  void setGuestDebug(uint32_t control);
+  void injectInterrupt(uint32_t vector);
+  void injectNmi();
+  // KVM_GET_TSC_KHZ; 0 when the kernel cannot say.
+  long tscKhz() const;
+
+ private:
+  UniqueFd fd_;
+  kvm_run* run_ = nullptr;
+  size_t mmapSize_ = 0;
+  kvm_coalesced_mmio_ring* ring_ = nullptr;
+  uint32_t ringCapacity_ = 0;
+};
+
+}  // namespace kx

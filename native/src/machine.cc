@@ -1,0 +1,155 @@
+#include "machine.hh"
+
+#include <cstdio>
+#include <memory>
+
+#include "boot/boot_state.hh"
+#include "boot/layout.hh"
+#include "cpu/host_clock.hh"
+#include "devices/serial16550.hh"
+#include "devices/sim_control.hh"
+#include "devices/sink.hh"
+#include "kvm/kvm_device.hh"
+#include "kvm/kvm_error.hh"
+#include "kvm/vcpu.hh"
+#include "kvm/vm.hh"
+
+namespace kx {
+
+namespace {
+
+struct FileCloser {
+  void operator()(std::FILE* f) const {
+    if (f) std::fclose(f);
+  }
+};
+using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+
+FilePtr openConsole(const std::string& path) {
+  if (path.empty()) return nullptr;
+  std::FILE* f = std::fopen(path.c_str(), "w");
+  if (!f) throw KvmError("console", errnoMessage("cannot create console log " + path, errno));
+  std::setvbuf(f, nullptr, _IOLBF, 0);  // a killed run keeps every complete line
+  return FilePtr(f);
+}
+
+// Wires guest requests from the sim-control device to the CPU and devices.
+class SimControlActions : public SimControlHandler {
+ public:
+  SimControlActions(KvmCpu& cpu, std::vector<Device*> devices, const ClockParams& clock,
+                    std::vector<std::vector<StatLine>>& dumps)
+      : cpu_(cpu), devices_(std::move(devices)), clock_(clock), dumps_(dumps) {}
+
+  void guestExit(uint32_t status) override {
+    std::string detail = status == 0 ? "" : "the guest exited with status " + std::to_string(status);
+    cpu_.requestStop(RunOutcome{status == 0, "guest-exit", detail, status});
+  }
+  void guestResetStats() override {
+    cpu_.resetCounters();
+    for (Device* d : devices_) d->resetStats();
+  }
+  void guestDumpStats() override {
+    if (dumps_.size() < kMaxDumps) dumps_.push_back(statLines(cpu_.counters(), clock_, monotonicSeconds() - start_));
+  }
+
+ private:
+  static constexpr size_t kMaxDumps = 10000;  // a guest cannot make us hoard memory
+  KvmCpu& cpu_;
+  std::vector<Device*> devices_;
+  ClockParams clock_;
+  std::vector<std::vector<StatLine>>& dumps_;
+  double start_ = monotonicSeconds();
+};
+
+StatValues collectDeviceStats(const std::vector<Device*>& devices) {
+  StatValues out;
+  for (const Device* d : devices)
+    for (const auto& [name, value] : d->stats()) out.emplace_back(std::string(d->name()) + "." + name, value);
+  return out;
+}
+
+}  // namespace
+
+void checkMemorySize(uint64_t memoryBytes) {
+  if (memoryBytes < layout::kMinMemory || memoryBytes > layout::kMaxMemory)
+    throw KvmError("memory-size", "guest.memory must be between 2 MiB and 3 GiB (the device window starts at 3 GiB); got " +
+                                      std::to_string(memoryBytes) + " bytes");
+  if (memoryBytes % 4096 != 0)
+    throw KvmError("memory-size", "guest.memory must be a multiple of 4 KiB; got " + std::to_string(memoryBytes));
+}
+
+LoadedImage checkImage(const std::string& path, ImageFormat format, uint64_t memoryBytes) {
+  checkMemorySize(memoryBytes);
+  GuestMemory scratch(memoryBytes);
+  return loadImage(path, format, scratch);
+}
+
+MachineResult runMachine(const MachineConfig& config) {
+  checkMemorySize(config.memoryBytes);
+  KvmDevice kvm(config.kvmDevice);
+  kvm.requireExtension(KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY");
+  kvm.requireExtension(KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR");
+
+  Vm vm(kvm);
+  vm.setTssAddress(layout::kVmxTssAddress);
+  GuestMemory memory(config.memoryBytes);
+  LoadedImage image = loadImage(config.imagePath, config.imageFormat, memory);
+
+  Vcpu vcpu(vm, 0);
+  vcpu.setCpuid(kvm.supportedCpuid());
+  TscFrequency tsc = tscFrequency(vcpu.tscKhz());
+  writeBootStructures(memory, BootInfoFields{config.args, static_cast<uint64_t>(tsc.hz)});
+  vm.setUserMemoryRegion(0, 0, memory.size(), memory.host());
+
+  MachineResult result;
+  result.tscHz = tsc.hz;
+  result.tscSource = tsc.source;
+  bool ringAvailable = vcpu.coalescedRing() != nullptr;
+  result.coalescing = !config.useCoalescedMMIO ? "off" : ringAvailable ? "on" : "unsupported";
+  if (config.useCoalescedMMIO && ringAvailable) {
+    bool pioZones = kvm.checkExtension(KVM_CAP_COALESCED_PIO) > 0;
+    for (const CoalescedZone& zone : config.coalescedZones) {
+      if (zone.pio && !pioZones) {
+        result.coalescing = "partial: no KVM_CAP_COALESCED_PIO";
+        continue;
+      }
+      vm.registerCoalescedZone(zone.base, zone.size, zone.pio);
+    }
+  }
+
+  kvm_sregs sregs = vcpu.getSregs();
+  setLongModeSregs(sregs);
+  vcpu.setSregs(sregs);
+  vcpu.setRegs(initialRegs(image.entry));
+
+  FilePtr console = openConsole(config.consolePath);
+  Bus io("port-IO"), mmio("MMIO");
+  CpuParams params = config.cpu;
+  params.tscHz = tsc.hz;
+  KvmCpu cpu(vcpu, io, mmio, params);
+
+  Serial16550 serial(console.get());
+  Sink pioSink("pioSink"), mmioSink("mmioSink");
+  std::vector<Device*> devices{&serial, &pioSink, &mmioSink};
+  SimControlActions actions(cpu, devices, params.clock, result.dumps);
+  SimControl simControl(actions);
+  io.attach(Serial16550::kCom1, Serial16550::kSize, serial);
+  io.attach(SimControl::kPortBase, SimControl::kSize, simControl);
+  io.attach(Sink::kPortBase, Sink::kPortSize, pioSink);
+  mmio.attach(SimControl::kMmioBase, SimControl::kSize, simControl);
+  mmio.attach(Sink::kMmioBase, Sink::kMmioSize, mmioSink);
+
+  BinaryStats kernelStats(vcpu.fd());
+  StatValues before = kernelStats.snapshot();
+  double start = monotonicSeconds();
+  result.outcome = cpu.run();
+  double hostSeconds = monotonicSeconds() - start;
+  result.kvmStats = statDelta(before, kernelStats.snapshot());
+  result.stats = statLines(cpu.counters(), params.clock, hostSeconds);
+  result.deviceStats = collectDeviceStats(devices);
+  result.timerResolutionNs = cpu.timerResolutionNs();
+  result.quantumNs = cpu.effectiveQuantumNs();
+  return result;
+}
+
+}  // namespace kx

@@ -1,0 +1,60 @@
+#pragma once
+// A whole machine for one run: KVM, guest memory and image, boot state, the
+// device models on their buses, and the CPU. Built from plain configuration,
+// run once, reported as plain data. No Node here: addon.cc converts.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "boot/image_loader.hh"
+#include "cpu/cpu_stats.hh"
+#include "cpu/kvm_cpu.hh"
+#include "cpu/run_outcome.hh"
+#include "kvm/binary_stats.hh"
+
+namespace kx {
+
+struct CoalescedZone {
+  uint64_t base;
+  uint32_t size;
+  bool pio;
+};
+
+struct MachineConfig {
+  std::string kvmDevice = "/dev/kvm";
+  std::string imagePath;
+  ImageFormat imageFormat = ImageFormat::Elf;
+  std::string args;
+  uint64_t memoryBytes = 64ull << 20;
+  CpuParams cpu;  // cpu.tscHz is filled in by the machine
+  bool useCoalescedMMIO = false;
+  std::vector<CoalescedZone> coalescedZones;  // used when useCoalescedMMIO
+  std::string consolePath;                    // empty: discard guest output
+};
+
+struct MachineResult {
+  RunOutcome outcome;
+  std::vector<StatLine> stats;               // gem5 names, final values
+  std::vector<std::vector<StatLine>> dumps;  // one per guest "dump stats" request
+  StatValues kvmStats;                       // the kernel's counters, deltas over the run
+  StatValues deviceStats;                    // "<device>.<stat>"
+  // How the numbers were made, for provenance columns.
+  double tscHz = 0;
+  std::string tscSource;
+  uint64_t timerResolutionNs = 0;
+  uint64_t quantumNs = 0;
+  std::string coalescing;  // "on", "off", or "unsupported"
+};
+
+// Throws KvmError for anything that stops the machine from being built;
+// everything the guest does becomes part of the result.
+MachineResult runMachine(const MachineConfig& config);
+
+// Loads the image into scratch memory of the configured size and returns
+// where it landed: the same checks a run makes, without KVM.
+LoadedImage checkImage(const std::string& path, ImageFormat format, uint64_t memoryBytes);
+
+// Validates the memory size on its own (range and alignment).
+void checkMemorySize(uint64_t memoryBytes);
+
+}  // namespace kx
