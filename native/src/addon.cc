@@ -5,8 +5,6 @@
 
 #include <linux/kvm.h>
 
-#include "boot/layout.hh"
-#include "devices/sink.hh"
 #include "kvm/binary_stats.hh"
 #include "kvm/kvm_device.hh"
 #include "kvm/kvm_error.hh"
@@ -83,6 +81,8 @@ kx::MachineConfig machineConfig(const Napi::Object& o) {
   c.cpu.maxTicks = count(o, "maxTicks");
   c.cpu.unclaimed = text(o, "unclaimedAccess") == "fail" ? kx::UnclaimedPolicy::Fail : kx::UnclaimedPolicy::Count;
   c.useCoalescedMMIO = flag(o, "useCoalescedMMIO");
+  c.deviceMmioZones = flag(o, "deviceMmioZones");
+  c.devicePioZones = flag(o, "devicePioZones");
   Napi::Array zones = field(o, "coalescedZones").As<Napi::Array>();
   for (uint32_t i = 0; i < zones.Length(); ++i) {
     Napi::Object z = zones.Get(i).As<Napi::Object>();
@@ -178,7 +178,23 @@ Napi::Value ProbeKvm(const Napi::CallbackInfo& info) {
   });
 }
 
+Napi::Array stringArray(Napi::Env env, const std::vector<std::string>& items) {
+  Napi::Array out = Napi::Array::New(env, items.size());
+  for (size_t i = 0; i < items.size(); ++i) out.Set(i, items[i]);
+  return out;
+}
+
+// The names a run reports, known without running: the CSV header needs them first.
+Napi::Value StatNames(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("cpu", stringArray(env, kx::cpuStatNames()));
+  out.Set("devices", stringArray(env, kx::deviceStatNames()));
+  return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("statNames", Napi::Function::New(env, StatNames));
   exports.Set("runMachine", Napi::Function::New(env, RunMachine));
   exports.Set("checkImage", Napi::Function::New(env, CheckImage));
   exports.Set("probeKvm", Napi::Function::New(env, ProbeKvm));

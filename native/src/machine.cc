@@ -36,9 +36,10 @@ FilePtr openConsole(const std::string& path) {
 // Wires guest requests from the sim-control device to the CPU and devices.
 class SimControlActions : public SimControlHandler {
  public:
-  SimControlActions(KvmCpu& cpu, std::vector<Device*> devices, const ClockParams& clock,
-                    std::vector<std::vector<StatLine>>& dumps)
-      : cpu_(cpu), devices_(std::move(devices)), clock_(clock), dumps_(dumps) {}
+  SimControlActions(KvmCpu& cpu, const ClockParams& clock, std::vector<std::vector<StatLine>>& dumps)
+      : cpu_(cpu), clock_(clock), dumps_(dumps) {}
+  // The devices whose counters a stats reset clears along with the CPU's.
+  void watch(std::vector<Device*> devices) { devices_ = std::move(devices); }
 
   void guestExit(uint32_t status) override {
     std::string detail = status == 0 ? "" : "the guest exited with status " + std::to_string(status);
@@ -61,6 +62,55 @@ class SimControlActions : public SimControlHandler {
   double start_ = monotonicSeconds();
 };
 
+// Where each device model sits, one line each, as kvmtool lists its devices.
+struct Attachment {
+  bool pio;
+  uint64_t base;
+  uint64_t size;
+  Device* device;
+  bool coalescable;  // write-only: its writes may wait in the coalesced ring
+};
+
+struct Devices {
+  Devices(std::FILE* console, SimControlHandler& handler) : serial(console), simControl(handler) {}
+  Serial16550 serial;
+  SimControl simControl;
+  Sink pioSink{"pioSink"};
+  Sink mmioSink{"mmioSink"};
+
+  std::vector<Attachment> attachments() {
+    return {
+        {true, Serial16550::kCom1, Serial16550::kSize, &serial, false},     // COM1, polled
+        {true, SimControl::kPortBase, SimControl::kSize, &simControl, false},  // guest requests by port
+        {false, SimControl::kMmioBase, SimControl::kSize, &simControl, false}, // the same by MMIO
+        {true, Sink::kPortBase, Sink::kPortSize, &pioSink, true},              // pio-stream's target
+        {false, Sink::kMmioBase, Sink::kMmioSize, &mmioSink, true},            // mmio-stream's target
+    };
+  }
+  // The devices that keep counters.
+  std::vector<Device*> all() { return {&serial, &pioSink, &mmioSink}; }
+};
+
+std::string registerCoalescedZones(const MachineConfig& config, const KvmDevice& kvm, Vm& vm, const Vcpu& vcpu,
+                                   Devices& devices) {
+  if (!config.useCoalescedMMIO) return "off";
+  if (!vcpu.coalescedRing()) return "unsupported";
+  std::vector<CoalescedZone> zones = config.coalescedZones;
+  for (const Attachment& a : devices.attachments())
+    if (a.coalescable && (a.pio ? config.devicePioZones : config.deviceMmioZones))
+      zones.push_back({a.base, static_cast<uint32_t>(a.size), a.pio});
+  bool pioCapable = kvm.checkExtension(KVM_CAP_COALESCED_PIO) > 0;
+  std::string state = "on";
+  for (const CoalescedZone& zone : zones) {
+    if (zone.pio && !pioCapable) {
+      state = "mmio-only";  // this host cannot coalesce port writes
+      continue;
+    }
+    vm.registerCoalescedZone(zone.base, zone.size, zone.pio);
+  }
+  return state;
+}
+
 StatValues collectDeviceStats(const std::vector<Device*>& devices) {
   StatValues out;
   for (const Device* d : devices)
@@ -69,6 +119,24 @@ StatValues collectDeviceStats(const std::vector<Device*>& devices) {
 }
 
 }  // namespace
+
+std::vector<std::string> cpuStatNames() {
+  std::vector<std::string> names;
+  for (const StatLine& line : statLines(CpuCounters{}, ClockParams{1, 1}, 0)) names.push_back(line.name);
+  return names;
+}
+
+std::vector<std::string> deviceStatNames() {
+  struct NoActions : SimControlHandler {
+    void guestExit(uint32_t) override {}
+    void guestResetStats() override {}
+    void guestDumpStats() override {}
+  } none;
+  Devices devices(nullptr, none);
+  std::vector<std::string> names;
+  for (const auto& entry : collectDeviceStats(devices.all())) names.push_back(entry.first);
+  return names;
+}
 
 void checkMemorySize(uint64_t memoryBytes) {
   if (memoryBytes < layout::kMinMemory || memoryBytes > layout::kMaxMemory)
@@ -104,19 +172,6 @@ MachineResult runMachine(const MachineConfig& config) {
   MachineResult result;
   result.tscHz = tsc.hz;
   result.tscSource = tsc.source;
-  bool ringAvailable = vcpu.coalescedRing() != nullptr;
-  result.coalescing = !config.useCoalescedMMIO ? "off" : ringAvailable ? "on" : "unsupported";
-  if (config.useCoalescedMMIO && ringAvailable) {
-    bool pioZones = kvm.checkExtension(KVM_CAP_COALESCED_PIO) > 0;
-    for (const CoalescedZone& zone : config.coalescedZones) {
-      if (zone.pio && !pioZones) {
-        result.coalescing = "partial: no KVM_CAP_COALESCED_PIO";
-        continue;
-      }
-      vm.registerCoalescedZone(zone.base, zone.size, zone.pio);
-    }
-  }
-
   kvm_sregs sregs = vcpu.getSregs();
   setLongModeSregs(sregs);
   vcpu.setSregs(sregs);
@@ -127,17 +182,12 @@ MachineResult runMachine(const MachineConfig& config) {
   CpuParams params = config.cpu;
   params.tscHz = tsc.hz;
   KvmCpu cpu(vcpu, io, mmio, params);
+  SimControlActions actions(cpu, params.clock, result.dumps);
 
-  Serial16550 serial(console.get());
-  Sink pioSink("pioSink"), mmioSink("mmioSink");
-  std::vector<Device*> devices{&serial, &pioSink, &mmioSink};
-  SimControlActions actions(cpu, devices, params.clock, result.dumps);
-  SimControl simControl(actions);
-  io.attach(Serial16550::kCom1, Serial16550::kSize, serial);
-  io.attach(SimControl::kPortBase, SimControl::kSize, simControl);
-  io.attach(Sink::kPortBase, Sink::kPortSize, pioSink);
-  mmio.attach(SimControl::kMmioBase, SimControl::kSize, simControl);
-  mmio.attach(Sink::kMmioBase, Sink::kMmioSize, mmioSink);
+  Devices devices(console.get(), actions);
+  actions.watch(devices.all());
+  for (const Attachment& a : devices.attachments()) (a.pio ? io : mmio).attach(a.base, a.size, *a.device);
+  result.coalescing = registerCoalescedZones(config, kvm, vm, vcpu, devices);
 
   BinaryStats kernelStats(vcpu.fd());
   StatValues before = kernelStats.snapshot();
@@ -146,7 +196,7 @@ MachineResult runMachine(const MachineConfig& config) {
   double hostSeconds = monotonicSeconds() - start;
   result.kvmStats = statDelta(before, kernelStats.snapshot());
   result.stats = statLines(cpu.counters(), params.clock, hostSeconds);
-  result.deviceStats = collectDeviceStats(devices);
+  result.deviceStats = collectDeviceStats(devices.all());
   result.timerResolutionNs = cpu.timerResolutionNs();
   result.quantumNs = cpu.effectiveQuantumNs();
   return result;

@@ -28,7 +28,10 @@ struct MachineConfig {
   uint64_t memoryBytes = 64ull << 20;
   CpuParams cpu;  // cpu.tscHz is filled in by the machine
   bool useCoalescedMMIO = false;
-  std::vector<CoalescedZone> coalescedZones;  // used when useCoalescedMMIO
+  // With useCoalescedMMIO: also coalesce the write-only ranges devices declare.
+  bool deviceMmioZones = true;
+  bool devicePioZones = true;
+  std::vector<CoalescedZone> coalescedZones;  // zones from the configuration
   std::string consolePath;                    // empty: discard guest output
 };
 
@@ -56,5 +59,9 @@ LoadedImage checkImage(const std::string& path, ImageFormat format, uint64_t mem
 
 // Validates the memory size on its own (range and alignment).
 void checkMemorySize(uint64_t memoryBytes);
+
+// The statistic names a run reports, in order: gem5's, then "<device>.<stat>".
+std::vector<std::string> cpuStatNames();
+std::vector<std::string> deviceStatNames();
 
 }  // namespace kx

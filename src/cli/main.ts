@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// The executable. The only place that calls process.exit: everything else
+// throws typed errors, which become a message and an exit status here.
+import { runCli } from './cli.js';
+import { EnvironmentError, InputError, UsageError } from '../errors.js';
+
+const controller = new AbortController();
+let interrupts = 0;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    // First signal: stop cleanly (workers ended, completed rows kept). Second: leave now.
+    if (++interrupts > 1) process.exit(130);
+    controller.abort();
+  });
+}
+
+try {
+  const status = await runCli(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    signal: controller.signal,
+  });
+  process.exitCode = status;
+} catch (error) {
+  if (error instanceof InputError || error instanceof UsageError || error instanceof EnvironmentError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exitCode = error.exitCode;
+  } else {
+    process.stderr.write(`run-experiments: internal error: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 70;
+  }
+}

@@ -1,0 +1,118 @@
+// `run-experiments run`: load and check every file first, then run each
+// experiment's runs and append one durable CSV row per run.
+import { availableParallelism } from 'node:os';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { CommandDefinition, CommandIO, ParsedArgs } from '../cli/command.js';
+import { integerOption } from '../cli/parse-args.js';
+import { loadExperiment, type ExperimentPlan } from '../config/load-experiment.js';
+import { UsageError } from '../errors.js';
+import { nativeCore } from '../native/addon.js';
+import type { ColumnSet } from '../results/columns.js';
+import { hostProvenance } from '../results/provenance.js';
+import { writeSummaryCsv } from '../results/summary.js';
+import { checkImages, probeKvm } from '../runner/preflight.js';
+import { CancelledError, workerCommand } from '../runner/run-worker.js';
+import { runSweep } from '../runner/sweep-runner.js';
+import { runsOf } from '../sweep/runs.js';
+import { parseShard, shardOf } from '../sweep/shard.js';
+import type { RunSpec } from '../types.js';
+
+export const run: CommandDefinition = {
+  name: 'run',
+  summary: 'run experiment files and write one CSV row per run (the default command)',
+  usage: 'run-experiments [run] <experiment.yaml...> [options]',
+  details:
+    'Each file is expanded into runs (sweep points x repeat); every run executes in a fresh worker process on the\n' +
+    'native KVM core. Results go to <out>/<name>.csv, with a folder per run (<out>/<name>/<run_id>/: console.log,\n' +
+    'result.json, stats.txt) and a per-point summary in <out>/<name>.summary.csv. Rows are on disk (fsync) as soon\n' +
+    'as each run ends, so an interrupted sweep loses nothing: continue it with --resume. A file that exists\n' +
+    'without --resume is moved aside to <name>.previous.csv.',
+  options: [
+    { name: 'out', short: 'o', value: 'DIR', description: 'output folder (default: results)' },
+    { name: 'jobs', short: 'j', value: 'N', description: 'runs at once (default: the number of CPUs)' },
+    { name: 'resume', description: 'skip run ids already in the output CSV and run only the rest' },
+    { name: 'shard', value: 'I/N', description: 'run only the I-th of N deterministic parts of each sweep (1-based)' },
+    { name: 'dry-run', description: 'list the runs (ids and parameters) without running anything' },
+    { name: 'kvm-device', value: 'PATH', description: 'the KVM device to use (default: /dev/kvm)' },
+    { name: 'quiet', short: 'q', description: 'no progress output' },
+  ],
+  run: runCommand,
+};
+
+function printDryRun(io: CommandIO, plan: ExperimentPlan, runs: RunSpec[]): void {
+  io.stdout.write(`${plan.name}: ${runs.length} runs (${plan.points.length} points x ${plan.repeat} repeats) from ${plan.file}\n`);
+  for (const r of runs) {
+    const params = Object.entries(r.params)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    io.stdout.write(`  ${r.runId}  point ${r.point} repeat ${r.repeat}  ${params}\n`);
+  }
+}
+
+async function runCommand(args: ParsedArgs, io: CommandIO): Promise<number> {
+  const files = args.positionals;
+  if (files.length === 0) throw new UsageError('run: no experiment files given (try `run-experiments run experiments/*.yaml`)');
+  const outDir = resolve(io.cwd, (args.options.out as string | undefined) ?? 'results');
+  const jobs = integerOption(args.options.jobs, 'jobs', 1) ?? availableParallelism();
+  const shard = args.options.shard === undefined ? undefined : parseShard(String(args.options.shard));
+  const kvmDevice = (args.options['kvm-device'] as string | undefined) ?? '/dev/kvm';
+  const quiet = args.options.quiet === true;
+
+  const plans: ExperimentPlan[] = [];
+  for (const file of files) plans.push(await loadExperiment(resolve(io.cwd, file)));
+  const names = new Map<string, string>();
+  for (const plan of plans) {
+    const other = names.get(plan.name);
+    if (other) throw new UsageError(`${plan.file}: experiment name "${plan.name}" is also used by ${other}; names pick the output file, so they must differ`);
+    names.set(plan.name, plan.file);
+  }
+  const runsByPlan = plans.map((plan) => {
+    const runs = runsOf(plan, { outDir, kvmDevice });
+    return shard ? shardOf(runs, shard) : runs;
+  });
+  if (args.options['dry-run']) {
+    plans.forEach((plan, i) => printDryRun(io, plan, runsByPlan[i]));
+    return 0;
+  }
+
+  checkImages(plans);
+  const worker = workerCommand(io.env);
+  // A stand-in worker (tests, benches) replaces the core, so the device is not its business.
+  const kvmStatNames = io.env.RUN_EXPERIMENTS_WORKER ? [] : probeKvm(kvmDevice).kvmStatNames;
+  const statNames = nativeCore().statNames();
+  await mkdir(outDir, { recursive: true });
+
+  let failures = 0;
+  for (const [i, plan] of plans.entries()) {
+    const columns: ColumnSet = { params: plan.paramColumns, stats: [...statNames.cpu, 'instsSource'], devices: statNames.devices, kvm: kvmStatNames };
+    const csvFile = join(outDir, `${plan.name}.csv`);
+    let outcome;
+    try {
+      outcome = await runSweep(plan.name, runsByPlan[i], {
+        csvFile,
+        columns,
+        resume: args.options.resume === true,
+        jobs,
+        worker,
+        provenance: await hostProvenance(plan.file, kvmDevice),
+        progress: io.stderr,
+        quiet,
+        signal: io.signal,
+      });
+    } catch (error) {
+      if (error instanceof CancelledError) {
+        io.stderr.write(`\ninterrupted: completed rows are in ${csvFile}; continue with --resume\n`);
+        return 130;
+      }
+      throw error;
+    }
+    await writeSummaryCsv(csvFile, join(outDir, `${plan.name}.summary.csv`));
+    if (outcome.movedAside) io.stderr.write(`${plan.name}: the previous results were moved to ${outcome.movedAside}\n`);
+    const c = outcome.counts;
+    const skipped = outcome.skipped ? `, ${outcome.skipped} already done` : '';
+    io.stdout.write(`${plan.name}: ${outcome.ran} runs (ok ${c.ok}, failed ${c.failed}, timeout ${c.timeout}, crashed ${c.crashed})${skipped} -> ${csvFile}\n`);
+    failures += c.failed + c.timeout + c.crashed;
+  }
+  return failures > 0 ? 1 : 0;
+}

@@ -1,0 +1,60 @@
+// A YAML file parsed with its source positions kept, so that every later
+// error can say "file:line:col".
+import { LineCounter, parseDocument, isMap, isNode, isPair, isScalar, type Document, type Node } from 'yaml';
+import { InputError } from '../errors.js';
+
+export type YamlPath = (string | number)[];
+
+export interface SourceFile {
+  file: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+  data: unknown;
+}
+
+export function parseSource(file: string, text: string): SourceFile {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new InputError(
+      doc.errors.map((e) => {
+        const pos = e.linePos?.[0];
+        return `${file}:${pos?.line ?? 1}:${pos?.col ?? 1}: YAML syntax error: ${e.message.split('\n')[0]}`;
+      }),
+      'yaml-syntax',
+    );
+  }
+  return { file, doc, lines, data: doc.toJS({ maxAliasCount: 100 }) };
+}
+
+function position(source: SourceFile, offset: number): string {
+  const { line, col } = source.lines.linePos(offset);
+  return `${source.file}:${line}:${col}`;
+}
+
+/**
+ * "file:line:col" of the value at `path`, or of its key when `key` is set.
+ * Falls back to the deepest existing ancestor, so a missing key points at
+ * the map that should hold it.
+ */
+export function locate(source: SourceFile, path: YamlPath, key = false): string {
+  let node: unknown = source.doc.contents;
+  for (let i = 0; i < path.length; i++) {
+    if (!isNode(node) || !('items' in node)) break;
+    const items = (node as { items: unknown[] }).items;
+    const step = path[i];
+    let next: unknown;
+    if (isMap(node)) {
+      const pair = items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(step));
+      if (!pair || !isPair(pair)) break;
+      if (key && i === path.length - 1 && isNode(pair.key) && pair.key.range) return position(source, pair.key.range[0]);
+      next = pair.value;
+    } else {
+      next = typeof step === 'number' ? items[step] : undefined;
+    }
+    if (!isNode(next)) break;
+    node = next;
+  }
+  const range = (node as Node | null)?.range;
+  return position(source, range ? range[0] : 0);
+}

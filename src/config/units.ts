@@ -1,0 +1,103 @@
+// Units, normalized in one place: sizes to bytes, durations to nanoseconds,
+// frequencies to hertz, counts to plain numbers. Each parser returns either
+// a value or a reason that the caller turns into a located error.
+
+export type Parsed = { ok: true; value: number } | { ok: false; reason: string };
+
+const SIZE_UNITS: Record<string, number> = {
+  B: 1,
+  KiB: 2 ** 10,
+  MiB: 2 ** 20,
+  GiB: 2 ** 30,
+  TiB: 2 ** 40,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+};
+
+const DURATION_UNITS: Record<string, number> = {
+  ps: 1e-3,
+  ns: 1,
+  us: 1e3,
+  µs: 1e3,
+  ms: 1e6,
+  s: 1e9,
+  min: 60e9,
+  h: 3600e9,
+};
+
+const FREQUENCY_UNITS: Record<string, number> = { Hz: 1, kHz: 1e3, MHz: 1e6, GHz: 1e9 };
+
+const QUANTITY = /^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([A-Za-zµ]*)\s*$/;
+
+function withUnit(input: unknown, units: Record<string, number>, kind: string, example: string, bareUnit?: string): Parsed {
+  if (typeof input === 'number') {
+    if (!Number.isFinite(input) || input < 0) return { ok: false, reason: `${kind} must be a non-negative number` };
+    if (bareUnit === undefined) return { ok: false, reason: `${kind} ${input} needs a unit, e.g. ${example}` };
+    return { ok: true, value: input * units[bareUnit] };
+  }
+  if (typeof input !== 'string') return { ok: false, reason: `${kind} must be a number with a unit, e.g. ${example}` };
+  const match = QUANTITY.exec(input);
+  const unit = match?.[2] || bareUnit;
+  if (!match || unit === undefined || !(unit in units)) {
+    return {
+      ok: false,
+      reason: `bad ${kind} "${input}": expected a number with one of the units ${Object.keys(units).join(', ')} (e.g. ${example})`,
+    };
+  }
+  return { ok: true, value: Number(match[1]) * units[unit] };
+}
+
+/** Bytes. A bare number is bytes. */
+export function parseSize(input: unknown): Parsed {
+  const parsed = withUnit(input, SIZE_UNITS, 'size', '64MiB', 'B');
+  if (parsed.ok && !Number.isInteger(parsed.value)) return { ok: false, reason: `size "${String(input)}" is not a whole number of bytes` };
+  return parsed;
+}
+
+/** Nanoseconds. A unit is required: "1ms", not 1. */
+export function parseDuration(input: unknown): Parsed {
+  return withUnit(input, DURATION_UNITS, 'duration', '1ms');
+}
+
+/** Hertz. A bare number is hertz. */
+export function parseFrequency(input: unknown): Parsed {
+  const parsed = withUnit(input, FREQUENCY_UNITS, 'frequency', '2GHz', 'Hz');
+  if (parsed.ok && parsed.value <= 0) return { ok: false, reason: 'frequency must be above zero' };
+  return parsed;
+}
+
+/** A count such as 1e9 or "1e9": a non-negative integer. */
+export function parseCount(input: unknown): Parsed {
+  const value = typeof input === 'string' && /^\s*\d+(\.\d+)?([eE]\+?\d+)?\s*$/.test(input) ? Number(input) : input;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || !Number.isSafeInteger(value))
+    return { ok: false, reason: `bad count "${String(input)}": expected a whole number such as 1000 or 1e9` };
+  return { ok: true, value };
+}
+
+/** Simulated-time limit in picosecond ticks: a duration with a unit, or a bare number of ticks. */
+export function parseTicks(input: unknown): Parsed {
+  if (typeof input === 'number') return parseCount(input);
+  const ns = parseDuration(input);
+  return ns.ok ? { ok: true, value: Math.round(ns.value * 1000) } : ns;
+}
+
+/** A guest-physical address or port: an integer or a "0x..." string. */
+export function parseAddress(input: unknown): Parsed {
+  if (typeof input === 'number' && Number.isSafeInteger(input) && input >= 0) return { ok: true, value: input };
+  if (typeof input === 'string' && /^(0x[0-9a-fA-F]+|[0-9]+)$/.test(input.trim())) return { ok: true, value: Number(input.trim()) };
+  return { ok: false, reason: `bad address "${String(input)}": expected an integer or a hex string like 0xd0000000` };
+}
+
+/** The unit parsers by JSON Schema format name (schemas/experiment.schema.json uses these formats). */
+export const UNIT_FORMATS = {
+  size: parseSize,
+  duration: parseDuration,
+  frequency: parseFrequency,
+  count: parseCount,
+  ticks: parseTicks,
+  address: parseAddress,
+} as const;
+
+export type UnitFormat = keyof typeof UNIT_FORMATS;

@@ -1,0 +1,68 @@
+// Turns ajv's errors into one clear, located message per problem.
+import type { ErrorObject } from 'ajv';
+import { schemaErrors } from './schema.js';
+import { locate, type SourceFile, type YamlPath } from './source.js';
+
+/** Where in the file an instance path should be reported (sweep points report at the sweep entry). */
+export type Locator = (path: YamlPath, key: boolean) => string;
+
+function instancePath(error: ErrorObject): YamlPath {
+  if (!error.instancePath) return [];
+  return error.instancePath
+    .slice(1)
+    .split('/')
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((part) => (/^\d+$/.test(part) ? Number(part) : part));
+}
+
+function dotted(path: YamlPath): string {
+  return path.length === 0 ? 'the top level' : path.join('.');
+}
+
+function describe(error: ErrorObject, path: YamlPath): { message: string; at: YamlPath; key: boolean } {
+  const where = dotted(path);
+  const p = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'additionalProperties':
+      return { message: `unknown key "${String(p.additionalProperty)}" in ${where}`, at: [...path, String(p.additionalProperty)], key: true };
+    case 'required':
+      return { message: `${where} is missing the required key "${String(p.missingProperty)}"`, at: path, key: false };
+    case 'type':
+      return { message: `${where} must be ${String(p.type).replace(',', ' or ')}`, at: path, key: false };
+    case 'enum':
+      return { message: `${where} must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`, at: path, key: false };
+    case 'unit':
+      return { message: `${where}: ${error.message}`, at: path, key: false };
+    case 'propertyNames':
+      return { message: `${where} has an invalid key "${String(p.propertyName)}"`, at: [...path, String(p.propertyName)], key: true };
+    case 'oneOf':
+      if (path.length === 1 && path[0] === 'guest')
+        return { message: 'guest needs exactly one of "program" (a bundled guest) or "image" (a file)', at: path, key: false };
+      return { message: `${where} must be a list of values or a range {from, to, step} / {from, to, factor}`, at: path, key: false };
+    default:
+      return { message: `${where} ${error.message ?? 'is invalid'}`, at: path, key: false };
+  }
+}
+
+/**
+ * Validates `data` and returns "file:line:col: message" lines. A oneOf that
+ * failed hides the errors of its branches: they explain nothing to a user.
+ */
+export function validateData(source: SourceFile, data: unknown, locator?: Locator): string[] {
+  const errors = schemaErrors(data);
+  const oneOfs = errors.filter((e) => e.keyword === 'oneOf');
+  const shown = errors.filter(
+    (e) =>
+      e.keyword === 'oneOf' ||
+      // propertyNames reports twice: once for the name, once as the pattern under it
+      (!(e.keyword === 'pattern' && e.propertyName !== undefined) &&
+        !(e.keyword === 'anyOf' && e.schemaPath.includes('propertyNames')) &&
+        !oneOfs.some((o) => e.schemaPath.startsWith(o.schemaPath.replace(/\/oneOf$/, '/oneOf/')) && e.instancePath.startsWith(o.instancePath))),
+  );
+  const where = locator ?? ((path: YamlPath, key: boolean) => locate(source, path, key));
+  const lines = shown.map((e) => {
+    const { message, at, key } = describe(e, instancePath(e));
+    return `${where(at, key)}: ${message}`;
+  });
+  return [...new Set(lines)];
+}

@@ -1,0 +1,38 @@
+// Typed failures. Everything below the CLI throws one of these; only
+// src/cli/main.ts turns them into a message and an exit status.
+
+/** A problem with what the user gave us (a file, a flag). Exit status 2. */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+  constructor(
+    message: string,
+    readonly code = 'usage',
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** One or more located problems in input files, each already "file:line:col: message". Exit status 2. */
+export class InputError extends Error {
+  readonly exitCode = 2;
+  constructor(
+    readonly problems: string[],
+    readonly code = 'invalid-input',
+  ) {
+    super(problems.join('\n'));
+    this.name = 'InputError';
+  }
+}
+
+/** The machine cannot run experiments (no usable /dev/kvm, ...). Exit status 3. */
+export class EnvironmentError extends Error {
+  readonly exitCode = 3;
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'EnvironmentError';
+  }
+}

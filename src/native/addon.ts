@@ -1,0 +1,59 @@
+// The typed face of the native core (native/src/addon.cc). Loaded lazily so
+// that commands which never touch KVM (validate, compare, merge) work even
+// where the addon could not be built.
+import { createRequire } from 'node:module';
+import { packagePath } from '../package-root.js';
+import { EnvironmentError } from '../errors.js';
+import type { MachineSpec } from '../types.js';
+
+export interface NativeRunResult {
+  ok: boolean;
+  exitCause: string;
+  error: string;
+  guestStatus: number;
+  stats: Record<string, number>;
+  statDescriptions: string[];
+  dumps: Record<string, number>[];
+  kvmStats: Record<string, number>;
+  deviceStats: Record<string, number>;
+  tscHz: number;
+  tscSource: string;
+  timerResolutionNs: number;
+  quantumNs: number;
+  coalescing: string;
+}
+
+export interface KvmProbe {
+  capabilities: Record<string, number>;
+  tscKhz: number;
+  kvmStatNames: string[];
+}
+
+/** Errors thrown by the core carry a stable `code` (kvm-unavailable, image-invalid, ...). */
+export type NativeError = Error & { code: string };
+
+export interface NativeCore {
+  runMachine(spec: MachineSpec): NativeRunResult;
+  checkImage(spec: { imagePath: string; imageFormat: string; memoryBytes: number }): { entry: number; lowest: number; highest: number };
+  probeKvm(device: string): KvmProbe;
+  statNames(): { cpu: string[]; devices: string[] };
+}
+
+let core: NativeCore | undefined;
+
+export function nativeCore(): NativeCore {
+  if (core) return core;
+  try {
+    core = createRequire(import.meta.url)(packagePath('build/Release/kvm_core.node')) as NativeCore;
+  } catch (error) {
+    throw new EnvironmentError(
+      `the native KVM core is not built (${(error as Error).message.split('\n')[0]}); run \`npm install\` or \`npm run build:native\``,
+      'addon-missing',
+    );
+  }
+  return core;
+}
+
+export function isNativeError(error: unknown): error is NativeError {
+  return error instanceof Error && typeof (error as NativeError).code === 'string';
+}

@@ -1,0 +1,54 @@
+// Checks made before the first run, so that a bad image or an unusable
+// /dev/kvm stops everything with one clear message and no rows are written.
+import { existsSync, readdirSync } from 'node:fs';
+import type { ExperimentPlan } from '../config/load-experiment.js';
+import { EnvironmentError, InputError } from '../errors.js';
+import { isNativeError, nativeCore, type KvmProbe } from '../native/addon.js';
+import { bundledGuestPath, imagePathOf } from '../sweep/runs.js';
+import { packagePath } from '../package-root.js';
+
+function bundledPrograms(): string[] {
+  const dir = packagePath('native/guests/build');
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.elf')).map((f) => f.slice(0, -4)) : [];
+}
+
+/** Every distinct (image, format, memory) of every point loads into guest memory, as a run would load it. */
+export function checkImages(plans: ExperimentPlan[]): void {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const plan of plans) {
+    for (const point of plan.points) {
+      const { guest } = point.normalized;
+      const imagePath = imagePathOf(plan, point);
+      const key = `${imagePath}\0${guest.format}\0${guest.memory}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (guest.program !== undefined && !existsSync(bundledGuestPath(guest.program))) {
+        const available = bundledPrograms();
+        problems.push(
+          `${point.locate(['guest', 'program'])}: no bundled guest program "${guest.program}"` +
+            (available.length ? ` (available: ${available.join(', ')})` : ' (the guests are not built: run `npm run build:guests`)'),
+        );
+        continue;
+      }
+      try {
+        nativeCore().checkImage({ imagePath, imageFormat: guest.format, memoryBytes: guest.memory });
+      } catch (error) {
+        if (!isNativeError(error)) throw error;
+        const field = error.code === 'memory-size' || error.code === 'image-too-big' ? 'memory' : guest.program !== undefined ? 'program' : 'image';
+        problems.push(`${point.locate(['guest', field])}: guest.${field}: ${error.message}`);
+      }
+    }
+  }
+  if (problems.length > 0) throw new InputError(problems);
+}
+
+/** Opens the device and builds a VM and vCPU once; a failure ends the command (exit status 3). */
+export function probeKvm(device: string): KvmProbe {
+  try {
+    return nativeCore().probeKvm(device);
+  } catch (error) {
+    if (isNativeError(error)) throw new EnvironmentError(error.message, error.code);
+    throw error;
+  }
+}

@@ -1,0 +1,63 @@
+// Runs one experiment's runs: skips those already on disk (--resume), runs
+// the rest in fresh worker processes, and makes each result durable (run
+// folder, then CSV row) before the next one is reported.
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DurableCsv } from '../results/durable-csv.js';
+import { headerFor, rowFor, type ColumnSet } from '../results/columns.js';
+import type { HostProvenance } from '../results/provenance.js';
+import type { RunResult, RunSpec, RunStatus } from '../types.js';
+import { runPool } from './pool.js';
+import { Progress, type ProgressStream } from './progress.js';
+import { runInWorker, type WorkerCommand } from './run-worker.js';
+
+export interface SweepOptions {
+  csvFile: string;
+  columns: ColumnSet;
+  resume: boolean;
+  jobs: number;
+  worker: WorkerCommand;
+  provenance: HostProvenance;
+  progress: ProgressStream;
+  quiet: boolean;
+  signal: AbortSignal;
+}
+
+export interface SweepOutcome {
+  ran: number;
+  skipped: number;
+  counts: Record<RunStatus, number>;
+  movedAside?: string;
+}
+
+async function writeRunFolder(spec: RunSpec, result: RunResult): Promise<void> {
+  await mkdir(spec.runDir, { recursive: true });
+  const file = join(spec.runDir, 'result.json');
+  await writeFile(`${file}.tmp`, JSON.stringify({ spec, result }, null, 2));
+  await rename(`${file}.tmp`, file);
+}
+
+export async function runSweep(experiment: string, runs: RunSpec[], options: SweepOptions): Promise<SweepOutcome> {
+  const header = headerFor(options.columns);
+  const { csv, done, movedAside } = await DurableCsv.open(options.csvFile, header, options.resume);
+  const pending = runs.filter((r) => !done.has(r.runId));
+  const progress = new Progress(options.progress, pending.length, experiment, options.quiet);
+  try {
+    await runPool(
+      pending,
+      options.jobs,
+      (spec) => runInWorker(spec, options.worker, options.signal),
+      async (spec, result) => {
+        await writeRunFolder(spec, result);
+        await csv.append(rowFor(spec, result, header, options.provenance));
+        progress.finished(spec.runId, result.status, result.exitCause);
+      },
+      options.signal,
+    );
+  } finally {
+    await csv.close();
+  }
+  const counts = progress.tally();
+  const ran = Object.values(counts).reduce((a, b) => a + b, 0);
+  return { ran, skipped: runs.length - pending.length, counts, movedAside };
+}

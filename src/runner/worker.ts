@@ -1,0 +1,68 @@
+// One run, in its own process: RunSpec JSON on stdin, one RunResult JSON on
+// the result channel (fd 3). A fresh process per run means a guest that
+// wedges KVM or a crash in the core can only ever take this run down.
+import { writeSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { text } from 'node:stream/consumers';
+import { isNativeError, nativeCore, type NativeRunResult } from '../native/addon.js';
+import type { RunResult, RunSpec } from '../types.js';
+import { RESULT_FD } from './result-channel.js';
+import { statsTxt } from './stats-txt.js';
+
+function fromNative(spec: RunSpec, r: NativeRunResult, startTime: string): RunResult {
+  return {
+    runId: spec.runId,
+    status: r.ok ? 'ok' : 'failed',
+    exitCause: r.exitCause,
+    error: r.error,
+    // No instruction counter is implemented yet: say so rather than report 0 as a count.
+    stats: { ...r.stats, instsSource: 'none' },
+    kvm: r.kvmStats,
+    devices: r.deviceStats,
+    measurement: {
+      tscHz: String(Math.round(r.tscHz)),
+      tscSource: r.tscSource,
+      timerResolutionNs: String(r.timerResolutionNs),
+      quantumNs: String(r.quantumNs),
+      coalescing: r.coalescing,
+    },
+    startTime,
+    endTime: new Date().toISOString(),
+  };
+}
+
+async function writeStatsTxt(spec: RunSpec, r: NativeRunResult): Promise<void> {
+  const names = Object.keys(r.stats);
+  const descriptions = Object.fromEntries(names.map((n, i) => [n, r.statDescriptions[i] ?? '']));
+  const blocks = [...r.dumps, r.stats].map((values) => ({ values, descriptions }));
+  await writeFile(join(spec.runDir, 'stats.txt'), statsTxt(blocks));
+}
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(await text(process.stdin)) as RunSpec;
+  await mkdir(spec.runDir, { recursive: true });
+  const startTime = new Date().toISOString();
+  let result: RunResult;
+  try {
+    const native = nativeCore().runMachine(spec.machine);
+    await writeStatsTxt(spec, native);
+    result = fromNative(spec, native, startTime);
+  } catch (error) {
+    result = {
+      runId: spec.runId,
+      status: 'failed',
+      exitCause: isNativeError(error) ? error.code : 'worker-error',
+      error: (error as Error).message,
+      stats: {},
+      kvm: {},
+      devices: {},
+      measurement: {},
+      startTime,
+      endTime: new Date().toISOString(),
+    };
+  }
+  writeSync(RESULT_FD, JSON.stringify(result));
+}
+
+await main();

@@ -1,0 +1,57 @@
+// The plain data that flows from one stage to the next (DESIGN.md, "The data
+// flow"). Defined once here; every stage imports from this file.
+
+/** What the native core needs to build and run one machine (mirrors MachineConfig in native/src/machine.hh). */
+export interface MachineSpec {
+  kvmDevice: string;
+  imagePath: string;
+  imageFormat: 'elf' | 'flat';
+  args: string;
+  memoryBytes: number;
+  hostFactor: number;
+  clockHz: number;
+  quantumNs: number;
+  maxTicks: number;
+  unclaimedAccess: 'count' | 'fail';
+  useCoalescedMMIO: boolean;
+  /** Coalesce the ranges the devices declare write-only (unless YAML lists its own zones). */
+  deviceMmioZones: boolean;
+  devicePioZones: boolean;
+  /** Zones from cpu.coalescedMMIO / cpu.coalescedPIO. */
+  coalescedZones: { base: number; size: number; pio: boolean }[];
+  consolePath: string;
+}
+
+/** One run: a sweep point times one repeat. JSON-serialisable; the worker's only input. */
+export interface RunSpec {
+  experiment: string;
+  experimentFile: string;
+  runId: string;
+  point: number;
+  repeat: number;
+  /** Dotted YAML path -> value as the CSV shows it, for every parameter set or swept. */
+  params: Record<string, string>;
+  machine: MachineSpec;
+  runDir: string;
+  wallTimeoutMs: number;
+}
+
+export type RunStatus = 'ok' | 'failed' | 'timeout' | 'crashed';
+
+/** What one run produced. The worker's only output; one CSV row. */
+export interface RunResult {
+  runId: string;
+  status: RunStatus;
+  exitCause: string;
+  error: string;
+  /** gem5-named statistics (simTicks, numVMExits, ...), plus instsSource as a string. */
+  stats: Record<string, number | string>;
+  /** The kernel's own per-vCPU counters, deltas over the run, by kernel name. */
+  kvm: Record<string, number>;
+  /** Device counters as "<device>.<stat>". */
+  devices: Record<string, number>;
+  /** How the numbers were made (timer, TSC, coalescing), as strings. */
+  measurement: Record<string, string>;
+  startTime: string;
+  endTime: string;
+}
