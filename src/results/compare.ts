@@ -1,0 +1,126 @@
+// Matches the points of two results files by what was run (experiment and
+// parameter values; point numbers shift when a sweep changes) and judges each
+// metric's mean over ok repeats against its tolerance.
+import { UsageError } from '../errors.js';
+import { metricColumnsOf } from './columns.js';
+import type { ResultsTable } from './read-csv.js';
+import { summarizePoints, type PointSummary } from './summary.js';
+import { defaultTolerance, verdictFor, type Tolerance, type Verdict } from './tolerance.js';
+
+export interface PointId {
+  experiment: string;
+  params: Record<string, string>;
+}
+
+export interface MetricChange {
+  point: PointId;
+  metric: string;
+  /** Means over the ok repeats. */
+  baseline: number;
+  current: number;
+  tolerance: Tolerance;
+  verdict: Verdict;
+}
+
+export interface RunCounts {
+  runs: number;
+  okRuns: number;
+}
+
+/** A point whose baseline runs all succeeded but whose current runs did not: a regression whatever the numbers say. */
+export interface StatusRegression {
+  point: PointId;
+  baseline: RunCounts;
+  current: RunCounts;
+}
+
+export interface Comparison {
+  pointsCompared: number;
+  /** Every compared metric of every matched point, whatever its verdict. */
+  changes: MetricChange[];
+  statusRegressions: StatusRegression[];
+  missingInBaseline: PointId[];
+  missingInCurrent: PointId[];
+  regressions: number;
+  improvements: number;
+  /** Whether the comparison should fail a CI job. */
+  failed: boolean;
+}
+
+export interface CompareOptions {
+  /** Overrides of the default tolerance, by metric name as the user gave it. */
+  tolerances?: Map<string, Tolerance>;
+  /** Compare only these metrics (all shared metrics when absent). */
+  metrics?: string[];
+  failOnMissing?: boolean;
+}
+
+export function compareResults(baseline: ResultsTable, current: ResultsTable, options: CompareOptions = {}): Comparison {
+  const shared = sharedMetrics(baseline, current);
+  const metrics = options.metrics ?? shared;
+  requireKnown(metrics, shared, '--metrics', baseline, current);
+  requireKnown([...(options.tolerances?.keys() ?? [])], shared, '--tolerance', baseline, current);
+  const toleranceOf = (metric: string) => options.tolerances?.get(metric) ?? defaultTolerance(metric);
+
+  const baselinePoints = byPointKey(summarizePoints(baseline));
+  const currentPoints = byPointKey(summarizePoints(current));
+  const matched = [...baselinePoints].flatMap(([key, before]) => {
+    const after = currentPoints.get(key);
+    return after ? [{ before, after }] : [];
+  });
+  const changes: MetricChange[] = [];
+  const statusRegressions: StatusRegression[] = [];
+  for (const { before, after } of matched) {
+    const point = pointIdOf(before);
+    if (before.okRuns === before.runs && after.okRuns < after.runs) {
+      statusRegressions.push({ point, baseline: countsOf(before), current: countsOf(after) });
+    }
+    for (const metric of metrics) {
+      const baselineMean = before.metrics[metric]?.mean;
+      const currentMean = after.metrics[metric]?.mean;
+      // No ok run reported it on one side: nothing to compare (a status regression covers lost runs).
+      if (baselineMean === undefined || currentMean === undefined) continue;
+      const tolerance = toleranceOf(metric);
+      changes.push({ point, metric, baseline: baselineMean, current: currentMean, tolerance, verdict: verdictFor(baselineMean, currentMean, tolerance) });
+    }
+  }
+  const missingInCurrent = [...baselinePoints].filter(([key]) => !currentPoints.has(key)).map(([, s]) => pointIdOf(s));
+  const missingInBaseline = [...currentPoints].filter(([key]) => !baselinePoints.has(key)).map(([, s]) => pointIdOf(s));
+  const regressions = statusRegressions.length + changes.filter((c) => c.verdict === 'regression').length;
+  const missing = missingInCurrent.length + missingInBaseline.length;
+  return {
+    pointsCompared: matched.length,
+    changes,
+    statusRegressions,
+    missingInBaseline,
+    missingInCurrent,
+    regressions,
+    improvements: changes.filter((c) => c.verdict === 'improved').length,
+    failed: regressions > 0 || (options.failOnMissing === true && missing > 0),
+  };
+}
+
+function sharedMetrics(baseline: ResultsTable, current: ResultsTable): string[] {
+  const inCurrent = new Set(metricColumnsOf(current.header));
+  return metricColumnsOf(baseline.header).filter((metric) => inCurrent.has(metric));
+}
+
+function requireKnown(names: string[], shared: string[], option: string, baseline: ResultsTable, current: ResultsTable): void {
+  const unknown = names.find((name) => !shared.includes(name));
+  if (unknown !== undefined) {
+    throw new UsageError(`${option}: unknown metric "${unknown}": not a metric column of both ${baseline.file} and ${current.file}`);
+  }
+}
+
+/** Points keyed by experiment and parameter values, so that renumbered sweeps still match. */
+function byPointKey(summaries: PointSummary[]): Map<string, PointSummary> {
+  return new Map(summaries.map((s) => [JSON.stringify([s.experiment, Object.entries(s.params).sort(([a], [b]) => (a < b ? -1 : 1))]), s]));
+}
+
+function pointIdOf(summary: PointSummary): PointId {
+  return { experiment: summary.experiment, params: summary.params };
+}
+
+function countsOf(summary: PointSummary): RunCounts {
+  return { runs: summary.runs, okRuns: summary.okRuns };
+}
