@@ -42,6 +42,8 @@ async function writeStatsTxt(spec: RunSpec, r: NativeRunResult): Promise<void> {
 async function main(): Promise<void> {
   const spec = JSON.parse(await text(process.stdin)) as RunSpec;
   await mkdir(spec.runDir, { recursive: true });
+  // For people who want to attach a debugger or perf to a running guest, and for tests.
+  await writeFile(join(spec.runDir, 'worker.pid'), String(process.pid));
   const startTime = new Date().toISOString();
   let result: RunResult;
   try {

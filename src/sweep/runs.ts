@@ -6,6 +6,7 @@ import { argsString } from '../config/experiment.js';
 import { packagePath } from '../package-root.js';
 import type { MachineSpec, RunSpec } from '../types.js';
 import { runId } from './run-id.js';
+import { InputError } from '../errors.js';
 
 export interface RunContext {
   outDir: string;
@@ -47,9 +48,14 @@ function machineSpec(plan: ExperimentPlan, point: PlannedPoint, kvmDevice: strin
 
 export function runsOf(plan: ExperimentPlan, context: RunContext): RunSpec[] {
   const runs: RunSpec[] = [];
+  const pointById = new Map<string, number>();
   for (const point of plan.points) {
     for (let repeat = 0; repeat < plan.repeat; repeat++) {
       const id = runId(plan.name, point.normalized, repeat);
+      const twin = pointById.get(id);
+      if (twin !== undefined)
+        throw new InputError([`${plan.file}: sweep points ${twin} and ${point.index} are the same configuration (a value listed twice?)`]);
+      pointById.set(id, point.index);
       const runDir = join(context.outDir, plan.name, id);
       runs.push({
         experiment: plan.name,

@@ -1,0 +1,18 @@
+// Tests that need a real /dev/kvm run only where one exists, and say why
+// they were skipped where it does not (a PVM guest without nested KVM, CI
+// containers). Nothing in them is mocked.
+import { accessSync, constants } from 'node:fs';
+
+function usable(device: string): boolean {
+  try {
+    accessSync(device, constants.R_OK | constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const KVM_DEVICE = process.env.KVM_DEVICE ?? '/dev/kvm';
+export const HAS_KVM = usable(KVM_DEVICE);
+export const NO_KVM_REASON = `${KVM_DEVICE} is not usable on this host`;
+if (!HAS_KVM) console.warn(`[kvm tests skipped] ${NO_KVM_REASON}`);
