@@ -12,6 +12,9 @@ export interface MachineSpec {
   clockHz: number;
   quantumNs: number;
   maxTicks: number;
+  maxInsts: number;
+  /** Resolved from cpu.usePerf / cpu.instructionCounter and what the host offers (src/runner/instruction-counter.ts). */
+  instructionCounter: 'none' | 'perf' | 'singlestep';
   unclaimedAccess: 'count' | 'fail';
   useCoalescedMMIO: boolean;
   /** Coalesce the ranges the devices declare write-only (unless YAML lists its own zones). */

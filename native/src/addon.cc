@@ -4,12 +4,14 @@
 #include <napi.h>
 
 #include <linux/kvm.h>
+#include <time.h>
 
 #include "kvm/binary_stats.hh"
 #include "kvm/kvm_device.hh"
 #include "kvm/kvm_error.hh"
 #include "kvm/vcpu.hh"
 #include "kvm/vm.hh"
+#include "cpu/perf_counters.hh"
 #include "machine.hh"
 
 namespace {
@@ -79,6 +81,12 @@ kx::MachineConfig machineConfig(const Napi::Object& o) {
     throwCoded(o.Env(), "bad-config", "hostFactor and clockHz must be positive");
   c.cpu.quantumNs = count(o, "quantumNs");
   c.cpu.maxTicks = count(o, "maxTicks");
+  c.cpu.maxInsts = count(o, "maxInsts");
+  std::string counter = text(o, "instructionCounter");
+  if (counter == "perf") c.cpu.counter = kx::InstructionCounter::Perf;
+  else if (counter == "singlestep") c.cpu.counter = kx::InstructionCounter::SingleStep;
+  else if (counter == "none") c.cpu.counter = kx::InstructionCounter::None;
+  else throwCoded(o.Env(), "bad-config", "instructionCounter must be none, perf or singlestep, not " + counter);
   c.cpu.unclaimed = text(o, "unclaimedAccess") == "fail" ? kx::UnclaimedPolicy::Fail : kx::UnclaimedPolicy::Count;
   c.useCoalescedMMIO = flag(o, "useCoalescedMMIO");
   c.deviceMmioZones = flag(o, "deviceMmioZones");
@@ -193,7 +201,27 @@ Napi::Value StatNames(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// 0 when a guest instruction counter opens here, else { errno, cause }.
+Napi::Value ProbePerf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int err = kx::probeGuestPerf();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("errno", err);
+  out.Set("error", err == 0 ? std::string() : kx::errnoMessage("perf_event_open", err));
+  out.Set("cause", err == 0 ? "" : kx::perfErrnoCause(err));
+  return out;
+}
+
+// clock_getres(CLOCK_MONOTONIC): the finest quantum the kick timer can honour.
+Napi::Value TimerResolutionNs(const Napi::CallbackInfo& info) {
+  timespec res{};
+  clock_getres(CLOCK_MONOTONIC, &res);
+  return Napi::Number::New(info.Env(), static_cast<double>(res.tv_sec) * 1e9 + static_cast<double>(res.tv_nsec));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("timerResolutionNs", Napi::Function::New(env, TimerResolutionNs));
+  exports.Set("probePerf", Napi::Function::New(env, ProbePerf));
   exports.Set("statNames", Napi::Function::New(env, StatNames));
   exports.Set("runMachine", Napi::Function::New(env, RunMachine));
   exports.Set("checkImage", Napi::Function::New(env, CheckImage));

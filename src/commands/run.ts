@@ -11,12 +11,11 @@ import { nativeCore } from '../native/addon.js';
 import type { ColumnSet } from '../results/columns.js';
 import { hostProvenance } from '../results/provenance.js';
 import { writeSummaryCsv } from '../results/summary.js';
-import { checkImages, probeKvm } from '../runner/preflight.js';
+import { checkImages, decideCounters, probeKvm } from '../runner/preflight.js';
 import { CancelledError, workerCommand } from '../runner/run-worker.js';
 import { runSweep } from '../runner/sweep-runner.js';
-import { runsOf } from '../sweep/runs.js';
+import { plannedRuns, runSpecOf, type PlannedRun } from '../sweep/runs.js';
 import { parseShard, shardOf } from '../sweep/shard.js';
-import type { RunSpec } from '../types.js';
 
 export const run: CommandDefinition = {
   name: 'run',
@@ -40,13 +39,13 @@ export const run: CommandDefinition = {
   run: runCommand,
 };
 
-function printDryRun(io: CommandIO, plan: ExperimentPlan, runs: RunSpec[]): void {
+function printDryRun(io: CommandIO, plan: ExperimentPlan, runs: PlannedRun[]): void {
   io.stdout.write(`${plan.name}: ${runs.length} runs (${plan.points.length} points x ${plan.repeat} repeats) from ${plan.file}\n`);
   for (const r of runs) {
-    const params = Object.entries(r.params)
+    const params = Object.entries(r.point.params)
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
-    io.stdout.write(`  ${r.runId}  point ${r.point} repeat ${r.repeat}  ${params}\n`);
+    io.stdout.write(`  ${r.runId}  point ${r.point.index} repeat ${r.repeat}  ${params}\n`);
   }
 }
 
@@ -68,7 +67,7 @@ async function runCommand(args: ParsedArgs, io: CommandIO): Promise<number> {
     names.set(plan.name, plan.file);
   }
   const runsByPlan = plans.map((plan) => {
-    const runs = runsOf(plan, { outDir, kvmDevice });
+    const runs = plannedRuns(plan);
     return shard ? shardOf(runs, shard) : runs;
   });
   if (args.options['dry-run']) {
@@ -77,6 +76,8 @@ async function runCommand(args: ParsedArgs, io: CommandIO): Promise<number> {
   }
 
   checkImages(plans);
+  const { counterFor, notes } = decideCounters(plans);
+  for (const note of notes) io.stderr.write(`note: ${note}\n`);
   const worker = workerCommand(io.env);
   // A stand-in worker (tests, benches) replaces the core, so the device is not its business.
   const kvmStatNames = io.env.RUN_EXPERIMENTS_WORKER ? [] : probeKvm(kvmDevice).kvmStatNames;
@@ -89,7 +90,8 @@ async function runCommand(args: ParsedArgs, io: CommandIO): Promise<number> {
     const csvFile = join(outDir, `${plan.name}.csv`);
     let outcome;
     try {
-      outcome = await runSweep(plan.name, runsByPlan[i], {
+      const specs = runsByPlan[i].map((r) => runSpecOf(plan, r, { outDir, kvmDevice, counterFor }));
+      outcome = await runSweep(plan.name, specs, {
         csvFile,
         columns,
         resume: args.options.resume === true,

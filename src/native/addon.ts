@@ -29,6 +29,13 @@ export interface KvmProbe {
   kvmStatNames: string[];
 }
 
+/** errno 0: a guest-only instruction counter opens on this host. */
+export interface PerfProbe {
+  errno: number;
+  error: string;
+  cause: string;
+}
+
 /** Errors thrown by the core carry a stable `code` (kvm-unavailable, image-invalid, ...). */
 export type NativeError = Error & { code: string };
 
@@ -37,6 +44,8 @@ export interface NativeCore {
   checkImage(spec: { imagePath: string; imageFormat: string; memoryBytes: number }): { entry: number; lowest: number; highest: number };
   probeKvm(device: string): KvmProbe;
   statNames(): { cpu: string[]; devices: string[] };
+  probePerf(): PerfProbe;
+  timerResolutionNs(): number;
 }
 
 let core: NativeCore | undefined;

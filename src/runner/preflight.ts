@@ -1,7 +1,8 @@
 // Checks made before the first run, so that a bad image or an unusable
 // /dev/kvm stops everything with one clear message and no rows are written.
 import { existsSync, readdirSync } from 'node:fs';
-import type { ExperimentPlan } from '../config/load-experiment.js';
+import type { ExperimentPlan, PlannedPoint } from '../config/load-experiment.js';
+import { decideInstructionCounter, type Counter } from './instruction-counter.js';
 import { EnvironmentError, InputError } from '../errors.js';
 import { isNativeError, nativeCore, type KvmProbe } from '../native/addon.js';
 import { bundledGuestPath, imagePathOf } from '../sweep/runs.js';
@@ -51,4 +52,27 @@ export function probeKvm(device: string): KvmProbe {
     if (isNativeError(error)) throw new EnvironmentError(error.message, error.code);
     throw error;
   }
+}
+
+/**
+ * How each point counts instructions, given this host's PMU. Impossible
+ * requests are located errors; an automatic fallback is one note per sweep.
+ */
+export function decideCounters(plans: ExperimentPlan[]): { counterFor(point: PlannedPoint): Counter; notes: string[] } {
+  const perf = nativeCore().probePerf();
+  const chosen = new Map<PlannedPoint, Counter>();
+  const problems: string[] = [];
+  const notes = new Set<string>();
+  for (const plan of plans) {
+    for (const point of plan.points) {
+      const decision = decideInstructionCounter(point.normalized.cpu, point.normalized.limits, perf);
+      if (!decision.ok) problems.push(`${point.locate(decision.field)}: ${decision.field.join('.')}: ${decision.message}`);
+      else {
+        chosen.set(point, decision.counter);
+        if (decision.note) notes.add(decision.note);
+      }
+    }
+  }
+  if (problems.length > 0) throw new InputError([...new Set(problems)]);
+  return { counterFor: (point) => chosen.get(point)!, notes: [...notes] };
 }

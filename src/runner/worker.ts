@@ -16,8 +16,7 @@ function fromNative(spec: RunSpec, r: NativeRunResult, startTime: string): RunRe
     status: r.ok ? 'ok' : 'failed',
     exitCause: r.exitCause,
     error: r.error,
-    // No instruction counter is implemented yet: say so rather than report 0 as a count.
-    stats: { ...r.stats, instsSource: 'none' },
+    stats: { ...r.stats, instsSource: spec.machine.instructionCounter },
     kvm: r.kvmStats,
     devices: r.deviceStats,
     measurement: {

@@ -11,6 +11,8 @@ import { InputError } from '../errors.js';
 export interface RunContext {
   outDir: string;
   kvmDevice: string;
+  /** How each point counts instructions (decided once per point by preflight). */
+  counterFor(point: PlannedPoint): MachineSpec['instructionCounter'];
 }
 
 export function bundledGuestPath(program: string): string {
@@ -24,11 +26,11 @@ export function imagePathOf(plan: ExperimentPlan, point: PlannedPoint): string {
   return isAbsolute(image) ? image : resolve(dirname(plan.file), image);
 }
 
-function machineSpec(plan: ExperimentPlan, point: PlannedPoint, kvmDevice: string, runDir: string): MachineSpec {
+function machineSpec(plan: ExperimentPlan, point: PlannedPoint, context: RunContext, runDir: string): MachineSpec {
   const { guest, cpu, limits, devices } = point.normalized;
   const zones = [...(cpu.coalescedMMIO ?? []).map((z) => ({ ...z, pio: false })), ...(cpu.coalescedPIO ?? []).map((z) => ({ ...z, pio: true }))];
   return {
-    kvmDevice,
+    kvmDevice: context.kvmDevice,
     imagePath: imagePathOf(plan, point),
     imageFormat: guest.format,
     args: argsString(guest.args),
@@ -37,6 +39,8 @@ function machineSpec(plan: ExperimentPlan, point: PlannedPoint, kvmDevice: strin
     clockHz: cpu.clock,
     quantumNs: cpu.timer.quantum,
     maxTicks: limits.maxTicks,
+    maxInsts: limits.maxInsts,
+    instructionCounter: context.counterFor(point),
     unclaimedAccess: devices.unclaimedAccess,
     useCoalescedMMIO: cpu.useCoalescedMMIO,
     deviceMmioZones: cpu.coalescedMMIO === undefined,
@@ -46,8 +50,15 @@ function machineSpec(plan: ExperimentPlan, point: PlannedPoint, kvmDevice: strin
   };
 }
 
-export function runsOf(plan: ExperimentPlan, context: RunContext): RunSpec[] {
-  const runs: RunSpec[] = [];
+/** A run before its machine is configured: enough to name it, list it and shard it. */
+export interface PlannedRun {
+  point: PlannedPoint;
+  repeat: number;
+  runId: string;
+}
+
+export function plannedRuns(plan: ExperimentPlan): PlannedRun[] {
+  const runs: PlannedRun[] = [];
   const pointById = new Map<string, number>();
   for (const point of plan.points) {
     for (let repeat = 0; repeat < plan.repeat; repeat++) {
@@ -56,19 +67,23 @@ export function runsOf(plan: ExperimentPlan, context: RunContext): RunSpec[] {
       if (twin !== undefined)
         throw new InputError([`${plan.file}: sweep points ${twin} and ${point.index} are the same configuration (a value listed twice?)`]);
       pointById.set(id, point.index);
-      const runDir = join(context.outDir, plan.name, id);
-      runs.push({
-        experiment: plan.name,
-        experimentFile: plan.file,
-        runId: id,
-        point: point.index,
-        repeat,
-        params: point.params,
-        machine: machineSpec(plan, point, context.kvmDevice, runDir),
-        runDir,
-        wallTimeoutMs: point.normalized.limits.wallTimeout / 1e6,
-      });
+      runs.push({ point, repeat, runId: id });
     }
   }
   return runs;
+}
+
+export function runSpecOf(plan: ExperimentPlan, run: PlannedRun, context: RunContext): RunSpec {
+  const runDir = join(context.outDir, plan.name, run.runId);
+  return {
+    experiment: plan.name,
+    experimentFile: plan.file,
+    runId: run.runId,
+    point: run.point.index,
+    repeat: run.repeat,
+    params: run.point.params,
+    machine: machineSpec(plan, run.point, context, runDir),
+    runDir,
+    wallTimeoutMs: run.point.normalized.limits.wallTimeout / 1e6,
+  };
 }

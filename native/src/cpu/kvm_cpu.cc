@@ -25,14 +25,36 @@ KvmCpu::KvmCpu(Vcpu& vcpu, Bus& io, Bus& mmio, const CpuParams& params)
     : vcpu_(vcpu), io_(io), mmio_(mmio), params_(params), timer_(vcpu) {
   // As gem5 does: a quantum shorter than the timer can resolve is raised to it.
   quantumNs_ = params.quantumNs < timer_.resolutionNs() ? timer_.resolutionNs() : params.quantumNs;
+  if (params.counter == InstructionCounter::Perf) perf_.emplace();
+  if (params.counter == InstructionCounter::SingleStep) vcpu_.setGuestDebug(KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP);
+}
+
+void KvmCpu::resetCounters() {
+  counters_ = CpuCounters{};
+  if (perf_) committedBase_ = perf_->read().instructions;
+}
+
+void KvmCpu::countInstructions() {
+  if (perf_) counters_.committedInsts = perf_->read().instructions - committedBase_;
 }
 
 void KvmCpu::requestStop(RunOutcome outcome) {
   if (!stop_) stop_ = std::move(outcome);
 }
 
-bool KvmCpu::tickLimitReached() const {
-  return params_.maxTicks != 0 && simTicks(counters_, params_.clock) >= params_.maxTicks;
+bool KvmCpu::limitReached() {
+  if (params_.maxTicks != 0 && simTicks(counters_, params_.clock) >= params_.maxTicks) {
+    requestStop(RunOutcome{true, "max-ticks", "limits.maxTicks reached", -1});
+    return true;
+  }
+  if (params_.maxInsts != 0) {
+    countInstructions();
+    if (counters_.committedInsts >= params_.maxInsts) {
+      requestStop(RunOutcome{true, "max-insts", "limits.maxInsts reached", -1});
+      return true;
+    }
+  }
+  return false;
 }
 
 uint64_t KvmCpu::hostCyclesToLimit() const {
@@ -59,11 +81,9 @@ void KvmCpu::armQuantum() {
 
 RunOutcome KvmCpu::run() {
   kvm_run* run = vcpu_.run();
+  if (perf_) perf_->start();
   while (!stop_) {
-    if (tickLimitReached()) {
-      stop_ = RunOutcome{true, "max-ticks", "limits.maxTicks reached", -1};
-      break;
-    }
+    if (limitReached()) break;
     armQuantum();
     uint64_t start = readTsc();
     int err = vcpu_.enter();
@@ -85,6 +105,7 @@ RunOutcome KvmCpu::run() {
   }
   timer_.disarm();
   if (state_ == State::ServicePending) completePendingAccess();
+  countInstructions();
   state_ = State::Stopped;
   return *stop_;
 }
@@ -141,6 +162,11 @@ void KvmCpu::dispatchExit() {
       fail("unknown-exit", "unknown exit, hardware reason " + hex(run->hw.hardware_exit_reason));
       break;
     case KVM_EXIT_DEBUG:
+      // Single-stepping: the trap after each completed instruction.
+      if (params_.counter == InstructionCounter::SingleStep) {
+        ++counters_.committedInsts;
+        break;
+      }
       fail("debug", "unexpected debug exit at " + hex(run->debug.arch.pc) + " (exception " +
                         std::to_string(run->debug.arch.exception) + ")");
       break;

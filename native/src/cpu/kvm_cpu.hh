@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "cpu/cpu_stats.hh"
+#include "cpu/perf_counters.hh"
 #include "cpu/quantum_timer.hh"
 #include "cpu/run_outcome.hh"
 #include "devices/bus.hh"
@@ -16,10 +17,15 @@ namespace kx {
 
 enum class UnclaimedPolicy { Count, Fail };
 
+// How committedInsts is counted (instsSource): gem5 only knows perf.
+enum class InstructionCounter { None, Perf, SingleStep };
+
 struct CpuParams {
   ClockParams clock{1.0, 2e9};
   uint64_t quantumNs = 1000000;
   uint64_t maxTicks = 0;  // 0: no limit
+  uint64_t maxInsts = 0;  // 0: no limit; needs an instruction counter
+  InstructionCounter counter = InstructionCounter::None;
   UnclaimedPolicy unclaimed = UnclaimedPolicy::Count;
   double tscHz = 2e9;
 };
@@ -34,7 +40,7 @@ class KvmCpu {
   void requestStop(RunOutcome outcome);
 
   const CpuCounters& counters() const { return counters_; }
-  void resetCounters() { counters_ = CpuCounters{}; }
+  void resetCounters();
   uint64_t timerResolutionNs() const { return timer_.resolutionNs(); }
   uint64_t effectiveQuantumNs() const { return quantumNs_; }
 
@@ -51,7 +57,8 @@ class KvmCpu {
   void access(Bus& bus, uint64_t address, uint8_t* data, unsigned size, bool isWrite, uint64_t& unclaimed);
   void fail(const char* cause, const std::string& error, bool withRegisters = true);
   void completePendingAccess();
-  bool tickLimitReached() const;
+  bool limitReached();
+  void countInstructions();
   uint64_t hostCyclesToLimit() const;
 
   Vcpu& vcpu_;
@@ -59,6 +66,8 @@ class KvmCpu {
   Bus& mmio_;
   CpuParams params_;
   QuantumTimer timer_;
+  std::optional<GuestPerfCounters> perf_;
+  uint64_t committedBase_ = 0;  // perf's instruction count at the last stats reset
   uint64_t quantumNs_;
   uint64_t deadlineTsc_ = 0;  // when the armed kick fires; 0 when none is armed
   State state_ = State::Running;

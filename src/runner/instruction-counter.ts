@@ -1,0 +1,50 @@
+// Which method counts committedInsts for a run (the CSV's instsSource),
+// decided from what the experiment asks (cpu.usePerf, cpu.instructionCounter,
+// limits.maxInsts, cpu.timer.kind) and what the host offers. Pure, so that
+// the decision can be tested with any host (a PMU, none, a paranoid kernel).
+import type { NormalizedPoint } from '../config/experiment.js';
+import type { PerfProbe } from '../native/addon.js';
+import type { MachineSpec } from '../types.js';
+
+export type Counter = MachineSpec['instructionCounter'];
+
+export type CounterDecision =
+  | { ok: true; counter: Counter; /** Said once per sweep when auto fell back. */ note?: string }
+  | { ok: false; field: string[]; message: string };
+
+function noPmu(perf: PerfProbe): string {
+  return `${perf.error}: ${perf.cause}`;
+}
+
+export function decideInstructionCounter(cpu: NormalizedPoint['cpu'], limits: NormalizedPoint['limits'], perf: PerfProbe): CounterDecision {
+  const pmu = perf.errno === 0;
+  if (cpu.timer.kind === 'perf' || cpu.usePerfOverflow) {
+    const field = cpu.timer.kind === 'perf' ? ['cpu', 'timer', 'kind'] : ['cpu', 'usePerfOverflow'];
+    return {
+      ok: false,
+      field,
+      message: pmu
+        ? 'the perf-overflow timer is not implemented yet; use cpu.timer.kind: posix'
+        : `the perf-overflow timer needs a hardware PMU, and ${noPmu(perf)}; use cpu.timer.kind: posix`,
+    };
+  }
+  let counter: Counter;
+  let note: string | undefined;
+  if (cpu.instructionCounter === 'perf' || (cpu.usePerf === true && cpu.instructionCounter === 'auto')) {
+    const field = cpu.instructionCounter === 'perf' ? ['cpu', 'instructionCounter'] : ['cpu', 'usePerf'];
+    if (!pmu) return { ok: false, field, message: `perf counters were asked for, but ${noPmu(perf)}. Use cpu.usePerf: auto to run without them.` };
+    counter = 'perf';
+  } else if (cpu.instructionCounter === 'singlestep') {
+    counter = 'singlestep';
+  } else if (cpu.instructionCounter === 'none' || cpu.usePerf === false) {
+    counter = 'none';
+  } else if (pmu) {
+    counter = 'perf';
+  } else {
+    counter = 'none';
+    note = `no guest instruction counter (${noPmu(perf)}); committedInsts is not counted (instsSource: none). For exact counts of small ring-0 workloads use cpu.instructionCounter: singlestep.`;
+  }
+  if (limits.maxInsts > 0 && counter === 'none')
+    return { ok: false, field: ['limits', 'maxInsts'], message: 'limits.maxInsts needs an instruction counter; this host has none, so set cpu.instructionCounter: singlestep' };
+  return { ok: true, counter, note };
+}
