@@ -23,7 +23,8 @@
         "native/src/devices/bus.cc",
         "native/src/devices/serial16550.cc",
         "native/src/devices/sim_control.cc",
-        "native/src/devices/sink.cc"
+        "native/src/devices/sink.cc",
+        "native/src/devices/guest_fault.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/src"],
       "defines": ["NAPI_VERSION=9", "NAPI_CPP_EXCEPTIONS"],

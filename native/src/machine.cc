@@ -6,6 +6,7 @@
 #include "boot/boot_state.hh"
 #include "boot/layout.hh"
 #include "cpu/host_clock.hh"
+#include "devices/guest_fault.hh"
 #include "devices/serial16550.hh"
 #include "devices/sim_control.hh"
 #include "devices/sink.hh"
@@ -36,8 +37,9 @@ FilePtr openConsole(const std::string& path) {
 // Wires guest requests from the sim-control device to the CPU and devices.
 class SimControlActions : public SimControlHandler {
  public:
-  SimControlActions(KvmCpu& cpu, const ClockParams& clock, std::vector<std::vector<StatLine>>& dumps)
-      : cpu_(cpu), clock_(clock), dumps_(dumps) {}
+  SimControlActions(KvmCpu& cpu, const GuestMemory& memory, const ClockParams& clock,
+                    std::vector<std::vector<StatLine>>& dumps)
+      : cpu_(cpu), memory_(memory), clock_(clock), dumps_(dumps) {}
   // The devices whose counters a stats reset clears along with the CPU's.
   void watch(std::vector<Device*> devices) { devices_ = std::move(devices); }
 
@@ -52,10 +54,14 @@ class SimControlActions : public SimControlHandler {
   void guestDumpStats() override {
     if (dumps_.size() < kMaxDumps) dumps_.push_back(statLines(cpu_.counters(), clock_, monotonicSeconds() - start_));
   }
+  void guestFault(uint64_t recordAddress) override {
+    cpu_.requestStop(RunOutcome{false, "guest-exception", describeFault(memory_, recordAddress), -1});
+  }
 
  private:
   static constexpr size_t kMaxDumps = 10000;  // a guest cannot make us hoard memory
   KvmCpu& cpu_;
+  const GuestMemory& memory_;
   std::vector<Device*> devices_;
   ClockParams clock_;
   std::vector<std::vector<StatLine>>& dumps_;
@@ -131,6 +137,7 @@ std::vector<std::string> deviceStatNames() {
     void guestExit(uint32_t) override {}
     void guestResetStats() override {}
     void guestDumpStats() override {}
+    void guestFault(uint64_t) override {}
   } none;
   Devices devices(nullptr, none);
   std::vector<std::string> names;
@@ -182,7 +189,7 @@ MachineResult runMachine(const MachineConfig& config) {
   CpuParams params = config.cpu;
   params.tscHz = tsc.hz;
   KvmCpu cpu(vcpu, io, mmio, params);
-  SimControlActions actions(cpu, params.clock, result.dumps);
+  SimControlActions actions(cpu, memory, params.clock, result.dumps);
 
   Devices devices(console.get(), actions);
   actions.watch(devices.all());

@@ -57,7 +57,7 @@ describe.skipIf(!HAS_KVM)('bundled guests on /dev/kvm', () => {
       'e.yaml': [
         'name: misbehaving-guests',
         'guest: { program: hello }',
-        'limits: { wallTimeout: 3s }',
+        'limits: { wallTimeout: 15s }',
         'sweep:',
         '  guest.program: [hello, triple-fault, spin, compute]',
       ].join('\n'),
@@ -81,7 +81,7 @@ describe.skipIf(!HAS_KVM)('bundled guests on /dev/kvm', () => {
     const run = cli(['run', 'e.yaml', '--out', 'out', '-j', '2', '--quiet'], { cwd: dir });
     const { readdir } = await import('node:fs/promises');
     let pid: number | undefined;
-    for (let i = 0; i < 100 && pid === undefined; i++) {
+    for (let i = 0; i < 300 && pid === undefined; i++) {
       await new Promise((r) => setTimeout(r, 100));
       for (const id of await readdir(join(dir, 'out/killed')).catch(() => [] as string[])) {
         const console = await readFile(join(dir, 'out/killed', id, 'console.log'), 'utf8').catch(() => '');

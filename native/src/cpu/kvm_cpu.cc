@@ -121,6 +121,14 @@ void KvmCpu::completePendingAccess() {
   drainCoalescedRing();
 }
 
+std::string KvmCpu::resetStateNote() const {
+  // AMD's SVM leaves the VMCB undefined after a shutdown and KVM re-initialises
+  // the vCPU: what a dump would show is the reset vector, not the fault.
+  kvm_sregs sregs = vcpu_.getSregs();
+  bool resetState = sregs.cs.base == 0xffff0000 && vcpu_.getRegs().rip == 0xfff0;
+  return resetState ? " (the registers below are the reset state: this host re-initialises the vCPU on shutdown)" : "";
+}
+
 void KvmCpu::fail(const char* cause, const std::string& error, bool withRegisters) {
   requestStop(RunOutcome{false, cause, withRegisters ? error + "; " + registerDump(vcpu_) : error, -1});
 }
@@ -139,7 +147,7 @@ void KvmCpu::dispatchExit() {
       fail("halt", "the guest halted with no interrupt source that could wake it");
       break;
     case KVM_EXIT_SHUTDOWN:
-      fail("shutdown", "the guest shut down (triple fault: an exception it could not handle)");
+      fail("shutdown", "the guest shut down (triple fault: an exception it could not handle)" + resetStateNote());
       break;
     case KVM_EXIT_FAIL_ENTRY:
       fail("fail-entry", "KVM could not enter the guest: hardware entry failure reason " +
@@ -251,7 +259,7 @@ void KvmCpu::handleMmio() {
 }
 
 void KvmCpu::drainCoalescedRing() {
-  kvm_coalesced_mmio_ring* ring = vcpu_.coalescedRing();
+  abi::CoalescedRing* ring = vcpu_.coalescedRing();
   if (!ring) return;
   uint32_t capacity = vcpu_.coalescedRingCapacity();
   // The ring is shared with the kernel; an index past the end means a bug we must not follow.
@@ -262,7 +270,7 @@ void KvmCpu::drainCoalescedRing() {
                                 std::to_string(ring->last) + ", capacity " + std::to_string(capacity) + ")");
       return;
     }
-    kvm_coalesced_mmio& entry = ring->coalesced_mmio[first];
+    kvm_coalesced_mmio& entry = ring->entries[first];
     uint8_t data[8];
     unsigned len = entry.len;
     if (len == 0 || len > sizeof data) {

@@ -57,6 +57,7 @@ class KvmCpu {
   void access(Bus& bus, uint64_t address, uint8_t* data, unsigned size, bool isWrite, uint64_t& unclaimed);
   void fail(const char* cause, const std::string& error, bool withRegisters = true);
   void completePendingAccess();
+  std::string resetStateNote() const;
   bool limitReached();
   void countInstructions();
   uint64_t hostCyclesToLimit() const;

@@ -9,6 +9,7 @@ void SimControl::write(uint64_t offset, uint64_t value, unsigned) {
     case kExit: handler_.guestExit(static_cast<uint32_t>(value)); break;
     case kResetStats: handler_.guestResetStats(); break;
     case kDumpStats: handler_.guestDumpStats(); break;
+    case kFault: handler_.guestFault(value); break;
     default: break;
   }
 }

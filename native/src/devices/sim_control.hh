@@ -13,6 +13,9 @@ class SimControlHandler {
   virtual void guestExit(uint32_t status) = 0;
   virtual void guestResetStats() = 0;
   virtual void guestDumpStats() = 0;
+  // The guest's exception handler hands over the guest-physical address of a
+  // fault record (docs/guest-abi.md); the address is untrusted.
+  virtual void guestFault(uint64_t recordAddress) = 0;
 };
 
 class SimControl : public Device {
@@ -22,7 +25,7 @@ class SimControl : public Device {
   static constexpr uint64_t kSize = 0x10;
   static constexpr uint32_t kIdentity = 0x4353584b;  // "KXSC", read at offset 0
 
-  enum Register : uint64_t { kExit = 0x0, kResetStats = 0x4, kDumpStats = 0x8 };
+  enum Register : uint64_t { kExit = 0x0, kResetStats = 0x4, kDumpStats = 0x8, kFault = 0xc };
 
   explicit SimControl(SimControlHandler& handler) : handler_(handler) {}
   const char* name() const override { return "simControl"; }

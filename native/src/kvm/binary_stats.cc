@@ -4,6 +4,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "kvm/kvm_abi.hh"
+
 #include <cstring>
 #include <unordered_map>
 
@@ -17,14 +19,16 @@ BinaryStats::BinaryStats(int vcpuFd) {
   if (::pread(fd, &header, sizeof header, 0) != static_cast<ssize_t>(sizeof header)) return;
   // Bound what the kernel tells us before allocating on its word.
   if (header.num_desc > 4096 || header.name_size > 1024) return;
-  size_t stride = sizeof(kvm_stats_desc) + header.name_size;
+  size_t stride = sizeof(abi::StatsDescHeader) + header.name_size;
   std::vector<unsigned char> raw(stride * header.num_desc);
   if (::pread(fd, raw.data(), raw.size(), header.desc_offset) != static_cast<ssize_t>(raw.size())) return;
   for (uint32_t i = 0; i < header.num_desc; ++i) {
-    const auto* desc = reinterpret_cast<const kvm_stats_desc*>(raw.data() + i * stride);
-    bool cumulative = (desc->flags & KVM_STATS_TYPE_MASK) == KVM_STATS_TYPE_CUMULATIVE;
-    if (!cumulative || desc->size != 1) continue;
-    descriptors_.push_back({std::string(desc->name, strnlen(desc->name, header.name_size)), desc->offset});
+    abi::StatsDescHeader desc;
+    std::memcpy(&desc, raw.data() + i * stride, sizeof desc);
+    const char* name = reinterpret_cast<const char*>(raw.data() + i * stride + sizeof desc);
+    bool cumulative = (desc.flags & KVM_STATS_TYPE_MASK) == KVM_STATS_TYPE_CUMULATIVE;
+    if (!cumulative || desc.size != 1) continue;
+    descriptors_.push_back({std::string(name, strnlen(name, header.name_size)), desc.offset});
   }
   dataOffset_ = header.data_offset;
   fd_ = std::move(owned);

@@ -3,8 +3,10 @@
 #include <fcntl.h>
 #include <sys/ioctl.h>
 
+#include <algorithm>
 #include <cerrno>
 
+#include "kvm/kvm_abi.hh"
 #include "kvm/kvm_error.hh"
 
 namespace kx {
@@ -63,11 +65,13 @@ int KvmDevice::vcpuMmapSize() const {
 std::vector<kvm_cpuid_entry2> KvmDevice::supportedCpuid() const {
   // The kernel tells us with E2BIG when the buffer is too small; grow until it fits.
   for (unsigned capacity = 64; capacity <= 4096; capacity *= 2) {
-    std::vector<unsigned char> buffer(sizeof(kvm_cpuid2) + capacity * sizeof(kvm_cpuid_entry2));
-    auto* cpuid = reinterpret_cast<kvm_cpuid2*>(buffer.data());
-    cpuid->nent = capacity;
-    if (::ioctl(fd_.get(), KVM_GET_SUPPORTED_CPUID, cpuid) == 0)
-      return std::vector<kvm_cpuid_entry2>(cpuid->entries, cpuid->entries + cpuid->nent);
+    std::vector<unsigned char> buffer(sizeof(abi::CpuidHeader) + capacity * sizeof(kvm_cpuid_entry2));
+    auto* header = reinterpret_cast<abi::CpuidHeader*>(buffer.data());
+    header->nent = capacity;
+    if (::ioctl(fd_.get(), abi::kGetSupportedCpuid, buffer.data()) == 0) {
+      const auto* entries = reinterpret_cast<const kvm_cpuid_entry2*>(buffer.data() + sizeof(abi::CpuidHeader));
+      return std::vector<kvm_cpuid_entry2>(entries, entries + std::min(header->nent, capacity));
+    }
     if (errno != E2BIG) throw KvmError("kvm-setup-failed", errnoMessage("KVM_GET_SUPPORTED_CPUID", errno));
   }
   throw KvmError("kvm-setup-failed", "KVM_GET_SUPPORTED_CPUID: more than 4096 entries");

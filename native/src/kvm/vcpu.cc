@@ -28,8 +28,9 @@ Vcpu::Vcpu(Vm& vm, unsigned id) : fd_(vm.createVcpu(id)) {
   long pageSize = ::sysconf(_SC_PAGESIZE);
   int ringPage = vm.kvm().checkExtension(KVM_CAP_COALESCED_MMIO);
   if (ringPage > 0 && static_cast<size_t>(ringPage + 1) * pageSize <= mmapSize_) {
-    ring_ = reinterpret_cast<kvm_coalesced_mmio_ring*>(static_cast<char*>(page) + ringPage * pageSize);
-    ringCapacity_ = static_cast<uint32_t>((pageSize - sizeof(kvm_coalesced_mmio_ring)) / sizeof(kvm_coalesced_mmio));
+    ring_ = reinterpret_cast<abi::CoalescedRing*>(static_cast<char*>(page) + ringPage * pageSize);
+    // The kernel's KVM_COALESCED_MMIO_MAX: as many entries as fit in the page after the indices.
+    ringCapacity_ = static_cast<uint32_t>((pageSize - offsetof(abi::CoalescedRing, entries)) / sizeof(kvm_coalesced_mmio));
   }
 }
 
@@ -56,20 +57,19 @@ kvm_sregs Vcpu::getSregs() const {
 void Vcpu::setSregs(const kvm_sregs& sregs) { check(::ioctl(fd_.get(), KVM_SET_SREGS, &sregs), "KVM_SET_SREGS"); }
 
 void Vcpu::setCpuid(const std::vector<kvm_cpuid_entry2>& entries) {
-  std::vector<unsigned char> buffer(sizeof(kvm_cpuid2) + entries.size() * sizeof(kvm_cpuid_entry2));
-  auto* cpuid = reinterpret_cast<kvm_cpuid2*>(buffer.data());
-  cpuid->nent = static_cast<uint32_t>(entries.size());
-  std::memcpy(cpuid->entries, entries.data(), entries.size() * sizeof(kvm_cpuid_entry2));
-  check(::ioctl(fd_.get(), KVM_SET_CPUID2, cpuid), "KVM_SET_CPUID2");
+  std::vector<unsigned char> buffer(sizeof(abi::CpuidHeader) + entries.size() * sizeof(kvm_cpuid_entry2));
+  reinterpret_cast<abi::CpuidHeader*>(buffer.data())->nent = static_cast<uint32_t>(entries.size());
+  std::memcpy(buffer.data() + sizeof(abi::CpuidHeader), entries.data(), entries.size() * sizeof(kvm_cpuid_entry2));
+  check(::ioctl(fd_.get(), abi::kSetCpuid2, buffer.data()), "KVM_SET_CPUID2");
 }
 
 void Vcpu::setSignalMask(const sigset_t& mask) {
   // The kernel's sigset is 64 bits on x86-64, not glibc's 1024-bit sigset_t.
-  std::vector<unsigned char> buffer(sizeof(kvm_signal_mask) + 8);
-  auto* kmask = reinterpret_cast<kvm_signal_mask*>(buffer.data());
-  kmask->len = 8;
-  std::memcpy(kmask->sigset, &mask, 8);
-  check(::ioctl(fd_.get(), KVM_SET_SIGNAL_MASK, kmask), "KVM_SET_SIGNAL_MASK");
+  constexpr uint32_t kKernelSigsetBytes = 8;
+  unsigned char buffer[sizeof(abi::SignalMaskHeader) + kKernelSigsetBytes];
+  reinterpret_cast<abi::SignalMaskHeader*>(buffer)->len = kKernelSigsetBytes;
+  std::memcpy(buffer + sizeof(abi::SignalMaskHeader), &mask, kKernelSigsetBytes);
+  check(::ioctl(fd_.get(), abi::kSetSignalMask, buffer), "KVM_SET_SIGNAL_MASK");
 }
 
 void Vcpu::setGuestDebug(uint32_t control) {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <vector>
 
+#include "kvm/kvm_abi.hh"
 #include "kvm/unique_fd.hh"
 #include "kvm/vm.hh"
 
@@ -23,7 +24,7 @@ class Vcpu {
   // Bytes mapped at run(): the bound for offsets the kernel reports in it.
   size_t runSize() const { return mmapSize_; }
   // Null when the host lacks KVM_CAP_COALESCED_MMIO.
-  kvm_coalesced_mmio_ring* coalescedRing() const { return ring_; }
+  abi::CoalescedRing* coalescedRing() const { return ring_; }
   // Entries in the ring; the kernel's KVM_COALESCED_MMIO_MAX depends on the page size.
   uint32_t coalescedRingCapacity() const { return ringCapacity_; }
 
@@ -46,7 +47,7 @@ class Vcpu {
   UniqueFd fd_;
   kvm_run* run_ = nullptr;
   size_t mmapSize_ = 0;
-  kvm_coalesced_mmio_ring* ring_ = nullptr;
+  abi::CoalescedRing* ring_ = nullptr;
   uint32_t ringCapacity_ = 0;
 };
 
