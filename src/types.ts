@@ -16,6 +16,9 @@ export interface MachineSpec {
   /** Resolved from cpu.usePerf / cpu.instructionCounter and what the host offers (src/runner/instruction-counter.ts). */
   instructionCounter: 'none' | 'perf' | 'singlestep';
   unclaimedAccess: 'count' | 'fail';
+  alwaysSyncTC: boolean;
+  /** stats.dumpEvery in picosecond ticks; 0: none. */
+  dumpEveryTicks: number;
   useCoalescedMMIO: boolean;
   /** Coalesce the ranges the devices declare write-only (unless YAML lists its own zones). */
   deviceMmioZones: boolean;

@@ -82,6 +82,8 @@ kx::MachineConfig machineConfig(const Napi::Object& o) {
   c.cpu.quantumNs = count(o, "quantumNs");
   c.cpu.maxTicks = count(o, "maxTicks");
   c.cpu.maxInsts = count(o, "maxInsts");
+  c.cpu.alwaysSyncTC = flag(o, "alwaysSyncTC");
+  c.dumpEveryTicks = count(o, "dumpEveryTicks");
   std::string counter = text(o, "instructionCounter");
   if (counter == "perf") c.cpu.counter = kx::InstructionCounter::Perf;
   else if (counter == "singlestep") c.cpu.counter = kx::InstructionCounter::SingleStep;
@@ -128,6 +130,9 @@ Napi::Value RunMachine(const Napi::CallbackInfo& info) {
     Napi::Array dumps = Napi::Array::New(env, r.dumps.size());
     for (size_t i = 0; i < r.dumps.size(); ++i) dumps.Set(i, statLinesObject(env, r.dumps[i]));
     out.Set("dumps", dumps);
+    Napi::Array series = Napi::Array::New(env, r.series.size());
+    for (size_t i = 0; i < r.series.size(); ++i) series.Set(i, statLinesObject(env, r.series[i]));
+    out.Set("series", series);
     out.Set("kvmStats", statValuesObject(env, r.kvmStats));
     out.Set("deviceStats", statValuesObject(env, r.deviceStats));
     out.Set("tscHz", r.tscHz);

@@ -1,12 +1,15 @@
 #include "machine.hh"
 
 #include <cstdio>
+#include <functional>
 #include <memory>
 
 #include "boot/boot_state.hh"
 #include "boot/layout.hh"
 #include "cpu/host_clock.hh"
 #include "devices/guest_fault.hh"
+#include "devices/hypercall_port.hh"
+#include "devices/interval_timer.hh"
 #include "devices/serial16550.hh"
 #include "devices/sim_control.hh"
 #include "devices/sink.hh"
@@ -78,11 +81,15 @@ struct Attachment {
 };
 
 struct Devices {
-  Devices(std::FILE* console, SimControlHandler& handler) : serial(console), simControl(handler) {}
+  Devices(std::FILE* console, SimControlHandler& handler, EventQueue& events, InterruptLines& irqs,
+          std::function<void()> onHypercall)
+      : serial(console), simControl(handler), timer(events, irqs), hypercalls(std::move(onHypercall)) {}
   Serial16550 serial;
   SimControl simControl;
   Sink pioSink{"pioSink"};
   Sink mmioSink{"mmioSink"};
+  IntervalTimer timer;
+  HypercallPort hypercalls;
 
   std::vector<Attachment> attachments() {
     return {
@@ -91,10 +98,12 @@ struct Devices {
         {false, SimControl::kMmioBase, SimControl::kSize, &simControl, false}, // the same by MMIO
         {true, Sink::kPortBase, Sink::kPortSize, &pioSink, true},              // pio-stream's target
         {false, Sink::kMmioBase, Sink::kMmioSize, &mmioSink, true},            // mmio-stream's target
+        {true, IntervalTimer::kPortBase, IntervalTimer::kSize, &timer, false}, // periodic interrupts
+        {true, HypercallPort::kPortBase, HypercallPort::kSize, &hypercalls, false},  // hypercalls by port
     };
   }
   // The devices that keep counters.
-  std::vector<Device*> all() { return {&serial, &pioSink, &mmioSink}; }
+  std::vector<Device*> all() { return {&serial, &pioSink, &mmioSink, &timer, &hypercalls}; }
 };
 
 std::string registerCoalescedZones(const MachineConfig& config, const KvmDevice& kvm, Vm& vm, const Vcpu& vcpu,
@@ -116,6 +125,28 @@ std::string registerCoalescedZones(const MachineConfig& config, const KvmDevice&
   }
   return state;
 }
+
+// stats.dumpEvery: a snapshot of the statistics every period of simulated time.
+class PeriodicDumps {
+ public:
+  PeriodicDumps(KvmCpu& cpu, uint64_t period, const ClockParams& clock, std::vector<std::vector<StatLine>>& series)
+      : cpu_(cpu), period_(period), clock_(clock), series_(series) {
+    if (period_ > 0) cpu_.events().schedule(period_, [this] { fire(); });
+  }
+
+ private:
+  static constexpr size_t kMaxSnapshots = 100000;  // a bound on memory, whatever the period
+  void fire() {
+    if (series_.size() >= kMaxSnapshots) return;
+    series_.push_back(statLines(cpu_.counters(), clock_, monotonicSeconds() - start_));
+    cpu_.events().schedule(cpu_.now() + period_, [this] { fire(); });
+  }
+  KvmCpu& cpu_;
+  uint64_t period_;
+  ClockParams clock_;
+  std::vector<std::vector<StatLine>>& series_;
+  double start_ = monotonicSeconds();
+};
 
 StatValues collectDeviceStats(const std::vector<Device*>& devices) {
   StatValues out;
@@ -139,7 +170,9 @@ std::vector<std::string> deviceStatNames() {
     void guestDumpStats() override {}
     void guestFault(uint64_t) override {}
   } none;
-  Devices devices(nullptr, none);
+  EventQueue events([] { return uint64_t{0}; });
+  InterruptLines irqs;
+  Devices devices(nullptr, none, events, irqs, [] {});
   std::vector<std::string> names;
   for (const auto& entry : collectDeviceStats(devices.all())) names.push_back(entry.first);
   return names;
@@ -191,10 +224,12 @@ MachineResult runMachine(const MachineConfig& config) {
   KvmCpu cpu(vcpu, io, mmio, params);
   SimControlActions actions(cpu, memory, params.clock, result.dumps);
 
-  Devices devices(console.get(), actions);
+  Devices devices(console.get(), actions, cpu.events(), cpu.interrupts(), [&cpu] { cpu.countHypercall(); });
   actions.watch(devices.all());
   for (const Attachment& a : devices.attachments()) (a.pio ? io : mmio).attach(a.base, a.size, *a.device);
   result.coalescing = registerCoalescedZones(config, kvm, vm, vcpu, devices);
+
+  PeriodicDumps periodicDumps(cpu, config.dumpEveryTicks, params.clock, result.series);
 
   BinaryStats kernelStats(vcpu.fd());
   StatValues before = kernelStats.snapshot();

@@ -33,12 +33,14 @@ struct MachineConfig {
   bool devicePioZones = true;
   std::vector<CoalescedZone> coalescedZones;  // zones from the configuration
   std::string consolePath;                    // empty: discard guest output
+  uint64_t dumpEveryTicks = 0;                // stats.dumpEvery; 0: no periodic snapshots
 };
 
 struct MachineResult {
   RunOutcome outcome;
   std::vector<StatLine> stats;               // gem5 names, final values
-  std::vector<std::vector<StatLine>> dumps;  // one per guest "dump stats" request
+  std::vector<std::vector<StatLine>> dumps;   // one per guest "dump stats" request
+  std::vector<std::vector<StatLine>> series;  // one per stats.dumpEvery period
   StatValues kvmStats;                       // the kernel's counters, deltas over the run
   StatValues deviceStats;                    // "<device>.<stat>"
   // How the numbers were made, for provenance columns.

@@ -30,6 +30,8 @@ export interface NormalizedPoint {
   };
   limits: { maxTicks: number; maxInsts: number; wallTimeout: number };
   devices: { unclaimedAccess: 'count' | 'fail' };
+  /** stats.dumpEvery in nanoseconds; 0: no time series. */
+  stats: { dumpEvery: number };
 }
 
 export const DEFAULTS = {
@@ -83,6 +85,7 @@ export function normalizePoint(doc: Raw): NormalizedPoint {
       wallTimeout: unit('duration', limits.wallTimeout ?? DEFAULTS.wallTimeout),
     },
     devices: { unclaimedAccess: doc.devices?.unclaimedAccess ?? 'count' },
+    stats: { dumpEvery: doc.stats?.dumpEvery === undefined ? 0 : unit('duration', doc.stats.dumpEvery) },
   };
 }
 

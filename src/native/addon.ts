@@ -14,6 +14,7 @@ export interface NativeRunResult {
   stats: Record<string, number>;
   statDescriptions: string[];
   dumps: Record<string, number>[];
+  series: Record<string, number>[];
   kvmStats: Record<string, number>;
   deviceStats: Record<string, number>;
   tscHz: number;

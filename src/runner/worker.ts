@@ -5,6 +5,7 @@ import { writeSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
+import { stringify } from 'csv-stringify/sync';
 import { isNativeError, nativeCore, type NativeRunResult } from '../native/addon.js';
 import type { RunResult, RunSpec } from '../types.js';
 import { RESULT_FD } from './result-channel.js';
@@ -31,11 +32,12 @@ function fromNative(spec: RunSpec, r: NativeRunResult, startTime: string): RunRe
   };
 }
 
-async function writeStatsTxt(spec: RunSpec, r: NativeRunResult): Promise<void> {
+async function writeStatsFiles(spec: RunSpec, r: NativeRunResult): Promise<void> {
   const names = Object.keys(r.stats);
   const descriptions = Object.fromEntries(names.map((n, i) => [n, r.statDescriptions[i] ?? '']));
   const blocks = [...r.dumps, r.stats].map((values) => ({ values, descriptions }));
   await writeFile(join(spec.runDir, 'stats.txt'), statsTxt(blocks));
+  if (r.series.length > 0) await writeFile(join(spec.runDir, 'timeseries.csv'), stringify(r.series, { header: true, columns: names }));
 }
 
 async function main(): Promise<void> {
@@ -47,7 +49,7 @@ async function main(): Promise<void> {
   let result: RunResult;
   try {
     const native = nativeCore().runMachine(spec.machine);
-    await writeStatsTxt(spec, native);
+    await writeStatsFiles(spec, native);
     result = fromNative(spec, native, startTime);
   } catch (error) {
     result = {

@@ -27,7 +27,7 @@ export function imagePathOf(plan: ExperimentPlan, point: PlannedPoint): string {
 }
 
 function machineSpec(plan: ExperimentPlan, point: PlannedPoint, context: RunContext, runDir: string): MachineSpec {
-  const { guest, cpu, limits, devices } = point.normalized;
+  const { guest, cpu, limits, devices, stats } = point.normalized;
   const zones = [...(cpu.coalescedMMIO ?? []).map((z) => ({ ...z, pio: false })), ...(cpu.coalescedPIO ?? []).map((z) => ({ ...z, pio: true }))];
   return {
     kvmDevice: context.kvmDevice,
@@ -42,6 +42,8 @@ function machineSpec(plan: ExperimentPlan, point: PlannedPoint, context: RunCont
     maxInsts: limits.maxInsts,
     instructionCounter: context.counterFor(point),
     unclaimedAccess: devices.unclaimedAccess,
+    alwaysSyncTC: cpu.alwaysSyncTC,
+    dumpEveryTicks: stats.dumpEvery * 1000,
     useCoalescedMMIO: cpu.useCoalescedMMIO,
     deviceMmioZones: cpu.coalescedMMIO === undefined,
     devicePioZones: cpu.coalescedPIO === undefined,

@@ -10,6 +10,8 @@
 #define KX_SIMCTL_MMIO 0xd0001000ul
 #define KX_SINK_PORT 0x600
 #define KX_SINK_MMIO 0xd0000000ul
+#define KX_TIMER_PORT 0x520
+#define KX_HYPERCALL_PORT 0x530
 
 struct kx_boot_info {
   uint32_t magic; /* "KXBI" */
@@ -26,6 +28,11 @@ int main(void);
 
 static inline void kx_outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
 static inline void kx_outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+static inline uint32_t kx_inl(uint16_t port) {
+  uint32_t v;
+  __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+  return v;
+}
 static inline uint8_t kx_inb(uint16_t port) {
   uint8_t v;
   __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
@@ -43,6 +50,17 @@ void kx_putc(char c);
 void kx_puts(const char *s);
 /* A small printf: %s %c %u %d %x %lu %ld %lx %llu %llx and %08x-style zero padding. */
 void kx_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Periodic interrupts (vector 32) every `period_us` of simulated time. */
+void kx_timer_start(uint32_t period_us);
+void kx_timer_stop(void);
+/* Halts until the next interrupt (through a ring-0 gate: HLT is privileged). */
+void kx_wait_for_interrupt(void);
+/* Interrupts the runtime's handler has taken so far. */
+uint64_t kx_interrupts(void);
+
+/* A hypercall by port: returns the result register. */
+uint32_t kx_hypercall(uint32_t call, uint32_t argument);
 
 _Noreturn void kx_exit(uint32_t status);
 void kx_reset_stats(void);

@@ -5,6 +5,7 @@
 #include "kx.h"
 
 extern const struct kx_boot_info *kx_boot_info_ptr;
+extern volatile uint64_t kx_interrupt_count;
 
 const struct kx_boot_info *kx_boot_info(void) { return kx_boot_info_ptr; }
 
@@ -19,6 +20,23 @@ void kx_reset_stats(void) { kx_outl(KX_SIMCTL_PORT + 0x4, 0); }
 void kx_dump_stats(void) { kx_outl(KX_SIMCTL_PORT + 0x8, 0); }
 
 void kx_start(void) { kx_exit((uint32_t)main()); }
+
+void kx_timer_start(uint32_t period_us) {
+  kx_outl(KX_TIMER_PORT + 0x0, period_us);
+  kx_outl(KX_TIMER_PORT + 0x4, 1);
+}
+
+void kx_timer_stop(void) { kx_outl(KX_TIMER_PORT + 0x4, 0); }
+
+void kx_wait_for_interrupt(void) { __asm__ volatile("int $0x81" ::: "memory"); }
+
+uint64_t kx_interrupts(void) { return kx_interrupt_count; }
+
+uint32_t kx_hypercall(uint32_t call, uint32_t argument) {
+  kx_outl(KX_HYPERCALL_PORT + 0x4, argument);
+  kx_outl(KX_HYPERCALL_PORT + 0x0, call);
+  return kx_inl(KX_HYPERCALL_PORT + 0x8);
+}
 
 void kx_putc(char c) {
   while (!(kx_inb(KX_SERIAL_PORT + 5) & 0x20)) {

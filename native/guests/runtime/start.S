@@ -3,6 +3,8 @@
  * boot-info page. Ring 0 is where KVM on PVM emulates every instruction, so
  * we do the least we can here and iretq to ring 3. */
 #define SIMCTL_FAULT 0x51c          /* sim-control +0xc: address of a fault record */
+#define TIMER_VECTOR 32             /* the interval timer's default vector */
+#define WAIT_VECTOR 0x81            /* ring 3 asks ring 0 to halt until an interrupt */
 
         .section .text.start, "ax"
         .globl _start
@@ -14,6 +16,14 @@ _start:
         movw    $0x28, %ax
         ltr     %ax
         call    install_exception_gates
+        leaq    timer_interrupt(%rip), %rax
+        movl    $0x2000 + TIMER_VECTOR * 16, %edi
+        movw    $0x8e00, %dx            /* interrupt gate, DPL 0: only hardware raises it */
+        call    set_gate
+        leaq    wait_for_interrupt(%rip), %rax
+        movl    $0x2000 + WAIT_VECTOR * 16, %edi
+        movw    $0xee00, %dx            /* interrupt gate, DPL 3: ring 3 may `int` it */
+        call    set_gate
         leaq    kx_user_stack_top(%rip), %rax
         pushq   $0x1b                   /* SS: ring-3 data */
         pushq   %rax                    /* RSP */
@@ -27,6 +37,18 @@ kx_user_entry:
         call    kx_start                /* aligns the stack as the C ABI expects */
         ud2
 
+/* Writes the 16-byte gate at RDI: handler RAX, type and DPL in DX. */
+set_gate:
+        movw    %ax, (%rdi)
+        movw    $0x08, 2(%rdi)          /* ring-0 code */
+        movw    %dx, 4(%rdi)
+        shrq    $16, %rax
+        movw    %ax, 6(%rdi)
+        shrq    $16, %rax
+        movl    %eax, 8(%rdi)
+        movl    $0, 12(%rdi)
+        ret
+
 /* Vectors 0-31 go to stubs that report the fault to sim-control: on AMD
  * hardware a triple fault resets the vCPU, so a register dump taken after
  * it shows nothing; this report keeps the faulting RIP. */
@@ -35,19 +57,25 @@ install_exception_gates:
         movl    $0x2000, %edi           /* the IDT the runner left empty */
         xorl    %ecx, %ecx
 1:      movq    (%rsi,%rcx,8), %rax
-        movw    %ax, (%rdi)
-        movw    $0x08, 2(%rdi)          /* ring-0 code */
-        movw    $0x8e00, 4(%rdi)        /* present, DPL 0, interrupt gate */
-        shrq    $16, %rax
-        movw    %ax, 6(%rdi)
-        shrq    $16, %rax
-        movl    %eax, 8(%rdi)
-        movl    $0, 12(%rdi)
+        movw    $0x8e00, %dx            /* interrupt gate, DPL 0 */
+        call    set_gate
         addq    $16, %rdi
         incl    %ecx
         cmpl    $32, %ecx
         jb      1b
         ret
+
+/* Ring 0 is emulated on PVM: both handlers are a few instructions long. */
+timer_interrupt:
+        lock incq kx_interrupt_count(%rip)
+        iretq
+
+/* HLT is privileged, so ring 3 halts through this gate. STI's one-instruction
+ * shadow means the interrupt cannot slip in between STI and HLT and be missed. */
+wait_for_interrupt:
+        sti
+        hlt
+        iretq
 
 /* The CPU pushes an error code for these vectors only. */
         .irp    v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
@@ -79,9 +107,11 @@ exception_stubs:
         .endr
 
         .bss
-        .globl kx_boot_info_ptr
+        .globl kx_boot_info_ptr, kx_interrupt_count
         .balign 16
 kx_boot_info_ptr:
+        .quad   0
+kx_interrupt_count:
         .quad   0
         .balign 16
         .space  65536

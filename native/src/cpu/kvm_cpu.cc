@@ -22,7 +22,7 @@ std::string hex(uint64_t value) {
 }  // namespace
 
 KvmCpu::KvmCpu(Vcpu& vcpu, Bus& io, Bus& mmio, const CpuParams& params)
-    : vcpu_(vcpu), io_(io), mmio_(mmio), params_(params), timer_(vcpu) {
+    : vcpu_(vcpu), io_(io), mmio_(mmio), params_(params), timer_(vcpu), events_([this] { return now(); }) {
   // As gem5 does: a quantum shorter than the timer can resolve is raised to it.
   quantumNs_ = params.quantumNs < timer_.resolutionNs() ? timer_.resolutionNs() : params.quantumNs;
   if (params.counter == InstructionCounter::Perf) perf_.emplace();
@@ -57,19 +57,21 @@ bool KvmCpu::limitReached() {
   return false;
 }
 
-uint64_t KvmCpu::hostCyclesToLimit() const {
-  if (params_.maxTicks == 0) return UINT64_MAX;
-  uint64_t now = simTicks(counters_, params_.clock);
-  double ticksLeft = static_cast<double>(params_.maxTicks - now);
-  double simCyclesLeft = ticksLeft * params_.clock.clockHz / kTicksPerSecond;
+uint64_t KvmCpu::hostCyclesUntil(uint64_t tick) const {
+  uint64_t current = now();
+  if (tick == UINT64_MAX) return UINT64_MAX;
+  if (tick <= current) return 1;
+  double simCyclesLeft = static_cast<double>(tick - current) * params_.clock.clockHz / kTicksPerSecond;
   double hostCycles = simCyclesLeft / params_.clock.hostFactor;
-  return hostCycles < 1 ? 1 : static_cast<uint64_t>(hostCycles);
+  return hostCycles < 1 ? 1 : hostCycles > 1.8e19 ? UINT64_MAX : static_cast<uint64_t>(hostCycles);
 }
 
 void KvmCpu::armQuantum() {
   uint64_t now = readTsc();
   uint64_t quantumCycles = static_cast<uint64_t>(static_cast<double>(quantumNs_) * params_.tscHz / 1e9);
-  uint64_t cycles = std::min(quantumCycles, hostCyclesToLimit());
+  // The quantum ends at the next event or the tick limit, whichever is first.
+  uint64_t limit = params_.maxTicks ? params_.maxTicks : UINT64_MAX;
+  uint64_t cycles = std::min(quantumCycles, hostCyclesUntil(std::min(limit, events_.nextTick())));
   uint64_t want = now + cycles;
   // An armed kick that fires no later than we want still bounds this quantum:
   // keep it and spare the exit path two syscalls.
@@ -82,14 +84,28 @@ void KvmCpu::armQuantum() {
 RunOutcome KvmCpu::run() {
   kvm_run* run = vcpu_.run();
   if (perf_) perf_->start();
+  if (params_.alwaysSyncTC) {
+    syncedRegs_ = vcpu_.getRegs();
+    syncedSregs_ = vcpu_.getSregs();
+  }
   while (!stop_) {
-    if (limitReached()) break;
+    events_.serviceDue();
+    if (stop_ || limitReached()) break;
+    deliverInterrupts();
     armQuantum();
+    if (params_.alwaysSyncTC) {
+      vcpu_.setRegs(syncedRegs_);
+      vcpu_.setSregs(syncedSregs_);
+    }
     uint64_t start = readTsc();
     int err = vcpu_.enter();
     counters_.hostCycles += readTsc() - start;
     ++counters_.numVMExits;
     state_ = State::Running;
+    if (params_.alwaysSyncTC) {
+      syncedRegs_ = vcpu_.getRegs();
+      syncedSregs_ = vcpu_.getSregs();
+    }
     if (err == EINTR || (err == 0 && run->exit_reason == KVM_EXIT_INTR)) {
       ++counters_.numExitSignal;
       deadlineTsc_ = 0;
@@ -108,6 +124,43 @@ RunOutcome KvmCpu::run() {
   countInstructions();
   state_ = State::Stopped;
   return *stop_;
+}
+
+void KvmCpu::deliverInterrupts() {
+  kvm_run* run = vcpu_.run();
+  if (interrupts_.takeNmi()) {
+    vcpu_.injectNmi();
+    ++counters_.numInterrupts;
+  }
+  if (!interrupts_.vectorPending()) {
+    run->request_interrupt_window = 0;
+    return;
+  }
+  // KVM reports after each exit whether the guest can take an interrupt now;
+  // if not, it exits again (IRQ_WINDOW_OPEN) as soon as it can.
+  if (run->ready_for_interrupt_injection && run->if_flag) {
+    vcpu_.injectInterrupt(static_cast<uint32_t>(interrupts_.takeHighest()));
+    ++counters_.numInterrupts;
+    run->request_interrupt_window = interrupts_.vectorPending();
+  } else {
+    run->request_interrupt_window = 1;
+  }
+}
+
+void KvmCpu::handleHalt() {
+  ++counters_.numHalt;
+  if (interrupts_.anyPending()) return;  // delivered on the next entry
+  uint64_t next = events_.nextTick();
+  if (vcpu_.run()->if_flag && next != UINT64_MAX) {
+    // Nothing runs until the next event: jump the clock there, as gem5's
+    // event queue does when every CPU is idle.
+    uint64_t target = params_.maxTicks ? std::min(next, params_.maxTicks) : next;
+    uint64_t current = now();
+    if (target > current) counters_.idleTicks += target - current;
+    return;
+  }
+  fail("halt", vcpu_.run()->if_flag ? "the guest halted with no interrupt source that could wake it"
+                                    : "the guest halted with interrupts disabled: nothing can wake it");
 }
 
 void KvmCpu::completePendingAccess() {
@@ -143,8 +196,7 @@ void KvmCpu::dispatchExit() {
       handleMmio();
       break;
     case KVM_EXIT_HLT:
-      ++counters_.numHalt;
-      fail("halt", "the guest halted with no interrupt source that could wake it");
+      handleHalt();
       break;
     case KVM_EXIT_SHUTDOWN:
       fail("shutdown", "the guest shut down (triple fault: an exception it could not handle)" + resetStateNote());
@@ -190,12 +242,12 @@ void KvmCpu::dispatchExit() {
       break;
     }
     case KVM_EXIT_IRQ_WINDOW_OPEN:
-      // Nothing is waiting to be injected in this configuration: stop asking.
-      run->request_interrupt_window = 0;
-      break;
+      break;  // the next entry injects what is pending
     case KVM_EXIT_HYPERCALL:
+      // Only what KVM_CAP_EXIT_HYPERCALL forwards (KVM_HC_MAP_GPA_RANGE): memory
+      // is never encrypted or shared here, so there is nothing to change.
       ++counters_.numHypercalls;
-      run->hypercall.ret = static_cast<uint64_t>(-1000);  // KVM_ENOSYS: no handler registered for this nr
+      run->hypercall.ret = 0;
       break;
     default:
       fail("unhandled-exit", std::string("exit reason ") + std::to_string(run->exit_reason) + " (" +

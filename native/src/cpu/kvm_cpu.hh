@@ -1,12 +1,16 @@
 #pragma once
 // The CPU model: gem5's BaseKvmCPU as a standalone run loop. It enters KVM
-// for quanta bounded by a timer, dispatches every exit reason to a defined
-// outcome, services IO and MMIO through the buses, replays the coalesced
-// ring, and keeps gem5's statistics. It knows the buses, never the devices.
+// for quanta bounded by a timer and by the next simulated-time event,
+// dispatches every exit reason to a defined outcome, services IO and MMIO
+// through the buses, replays the coalesced ring, injects interrupts, skips
+// idle time while halted, and keeps gem5's statistics. It knows the buses,
+// never the devices.
 #include <cstdint>
 #include <optional>
 
 #include "cpu/cpu_stats.hh"
+#include "cpu/event_queue.hh"
+#include "cpu/interrupt_lines.hh"
 #include "cpu/perf_counters.hh"
 #include "cpu/quantum_timer.hh"
 #include "cpu/run_outcome.hh"
@@ -27,6 +31,7 @@ struct CpuParams {
   uint64_t maxInsts = 0;  // 0: no limit; needs an instruction counter
   InstructionCounter counter = InstructionCounter::None;
   UnclaimedPolicy unclaimed = UnclaimedPolicy::Count;
+  bool alwaysSyncTC = false;  // read the vCPU state after every exit, write it before every entry
   double tscHz = 2e9;
 };
 
@@ -39,6 +44,11 @@ class KvmCpu {
   // Ends the run after the current exit is serviced (a device asked for it).
   void requestStop(RunOutcome outcome);
 
+  EventQueue& events() { return events_; }
+  InterruptLines& interrupts() { return interrupts_; }
+  uint64_t now() const { return simTicks(counters_, params_.clock); }
+  void countHypercall() { ++counters_.numHypercalls; }
+
   const CpuCounters& counters() const { return counters_; }
   void resetCounters();
   uint64_t timerResolutionNs() const { return timer_.resolutionNs(); }
@@ -50,23 +60,27 @@ class KvmCpu {
   enum class State { Running, ServicePending, Stopped };
 
   void armQuantum();
+  void deliverInterrupts();
   void dispatchExit();
   void handleIo();
   void handleMmio();
+  void handleHalt();
   void drainCoalescedRing();
   void access(Bus& bus, uint64_t address, uint8_t* data, unsigned size, bool isWrite, uint64_t& unclaimed);
   void fail(const char* cause, const std::string& error, bool withRegisters = true);
-  void completePendingAccess();
   std::string resetStateNote() const;
+  void completePendingAccess();
   bool limitReached();
   void countInstructions();
-  uint64_t hostCyclesToLimit() const;
+  uint64_t hostCyclesUntil(uint64_t tick) const;
 
   Vcpu& vcpu_;
   Bus& io_;
   Bus& mmio_;
   CpuParams params_;
   QuantumTimer timer_;
+  EventQueue events_;
+  InterruptLines interrupts_;
   std::optional<GuestPerfCounters> perf_;
   uint64_t committedBase_ = 0;  // perf's instruction count at the last stats reset
   uint64_t quantumNs_;
@@ -74,6 +88,9 @@ class KvmCpu {
   State state_ = State::Running;
   std::optional<RunOutcome> stop_;
   CpuCounters counters_;
+  // alwaysSyncTC's copy of the vCPU state, as gem5 keeps its thread context.
+  kvm_regs syncedRegs_{};
+  kvm_sregs syncedSregs_{};
 };
 
 }  // namespace kx
