@@ -2,6 +2,7 @@
 // run, hand it the RunSpec, and turn whatever happens (a result, a crash, a
 // hang, garbage) into a RunResult. Never throws for a worker's misbehaviour;
 // throws only when the whole sweep is being cancelled.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { packagePath } from '../package-root.js';
 import type { RunResult, RunSpec, RunStatus } from '../types.js';
@@ -20,6 +21,15 @@ export function workerCommand(env: NodeJS.ProcessEnv): WorkerCommand {
 
 /** Grace between SIGTERM and SIGKILL for a worker past its wall timeout. */
 export const KILL_GRACE_MS = 2000;
+/**
+ * Signals that stop the runner too (src/cli/main.ts). Ctrl-C reaches the whole
+ * process group and Slurm signals every process of a job, so a worker killed
+ * by one of these was usually stopped along with the runner, which may see
+ * the worker's death before its own signal.
+ */
+const RUNNER_STOP_SIGNALS = ['SIGINT', 'SIGTERM'];
+/** How long such a worker's death waits for the sweep to be cancelled before it counts as a crash. */
+const SHARED_STOP_GRACE_MS = 500;
 const DIAGNOSTIC_BYTES = 2000;
 
 export class CancelledError extends Error {
@@ -45,6 +55,10 @@ function parseResult(raw: string, spec: RunSpec): RunResult | string {
   if (!r || typeof r !== 'object' || r.runId !== spec.runId || !statuses.includes(r.status as RunStatus) || typeof r.stats !== 'object')
     return `the worker wrote a result that is not a RunResult for ${spec.runId}: ${JSON.stringify(raw.slice(0, 200))}`;
   return r as RunResult;
+}
+
+async function cancelledWithin(signal: AbortSignal, ms: number): Promise<boolean> {
+  return sleep(ms, false, { signal }).catch(() => true);
 }
 
 function synthetic(spec: RunSpec, status: RunStatus, exitCause: string, error: string, startTime: string): RunResult {
@@ -74,6 +88,8 @@ export async function runInWorker(spec: RunSpec, command: WorkerCommand, signal:
     const parsed = parseResult(raw, spec);
     return typeof parsed === 'string' ? synthetic(spec, 'crashed', 'worker-garbage', parsed + context, startTime) : parsed;
   }
+  // An interrupted run is not a crashed one: it gets no row, so --resume runs it again.
+  if (child.signal && RUNNER_STOP_SIGNALS.includes(child.signal) && (await cancelledWithin(signal, SHARED_STOP_GRACE_MS))) throw new CancelledError();
   if (child.signal) return synthetic(spec, 'crashed', 'worker-signal', `the worker was killed by ${child.signal} before it reported${context}`, startTime);
   return synthetic(spec, 'crashed', 'worker-exit', `the worker exited with status ${child.exitCode} without a result${context}`, startTime);
 }

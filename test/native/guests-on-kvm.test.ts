@@ -7,20 +7,13 @@ import { join } from 'node:path';
 import { readResultsCsv } from '../../src/results/read-csv.js';
 import { computeChecksum } from '../guests/compute-reference.js';
 import { cli, workspace } from '../support/cli.js';
-import { HAS_KVM } from '../support/kvm.js';
+import { runExperiment } from '../support/experiment-run.js';
+import { HAS_KVM, KVM_TEST_TIMEOUT_MS } from '../support/kvm.js';
 
 /** The runtime's own port IO after main() returns: one sim-control exit write (docs/guest-abi.md). */
 const RUNTIME_EXIT_WRITES = 1;
 
-async function runExperiment(yaml: string, extra: string[] = []) {
-  const dir = await workspace({ 'e.yaml': yaml });
-  const result = await cli(['run', 'e.yaml', '--out', 'out', '--quiet', ...extra], { cwd: dir });
-  const name = /^name: (\S+)/m.exec(yaml)![1];
-  const table = await readResultsCsv(join(dir, 'out', `${name}.csv`));
-  return { result, table, dir };
-}
-
-describe.skipIf(!HAS_KVM)('bundled guests on /dev/kvm', () => {
+describe.skipIf(!HAS_KVM)('bundled guests on /dev/kvm', { timeout: KVM_TEST_TIMEOUT_MS }, () => {
   it('pio-stream and mmio-stream: every write is one exit and reaches the sink in order', async () => {
     const { table } = await runExperiment(
       ['name: streams', 'guest: { program: pio-stream, args: { count: 1000 } }', 'sweep:', '  guest.program: [pio-stream, mmio-stream]'].join('\n'),
@@ -43,10 +36,10 @@ describe.skipIf(!HAS_KVM)('bundled guests on /dev/kvm', () => {
   });
 
   it('compute prints the checksum the host computes', async () => {
-    const { table, dir } = await runExperiment('name: compute\nguest: { program: compute, args: { count: 300 } }\n');
+    const { table, runFile } = await runExperiment('name: compute\nguest: { program: compute, args: { count: 300 } }\n');
     const row = table.rows[0];
     expect(row.status).toBe('ok');
-    const console = await readFile(join(dir, 'out/compute', row.run_id, 'console.log'), 'utf8');
+    const console = await runFile(row, 'console.log');
     const expected = computeChecksum(300).toString(16).padStart(8, '0');
     expect(console).toContain(`compute: rounds=300 crc32=${expected}`);
     expect(Number(row['serial.txBytes'])).toBe(console.length);

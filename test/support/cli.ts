@@ -18,3 +18,26 @@ export async function workspace(files: Record<string, string> = {}): Promise<str
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
   return dir;
 }
+
+/** Resolves at the first stderr output matching `pattern`; rejects if the process exits first. */
+export function untilStderr(child: ReturnType<typeof cli>, pattern: RegExp): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (!pattern.test(seen)) return;
+      stop();
+      resolve();
+    };
+    const onExit = () => {
+      stop();
+      reject(new Error(`exited before printing ${pattern}; stderr so far: ${seen}`));
+    };
+    const stop = () => {
+      child.stderr?.off('data', onData);
+      child.off('exit', onExit);
+    };
+    child.stderr?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}

@@ -16,3 +16,10 @@ export const KVM_DEVICE = process.env.KVM_DEVICE ?? '/dev/kvm';
 export const HAS_KVM = usable(KVM_DEVICE);
 export const NO_KVM_REASON = `${KVM_DEVICE} is not usable on this host`;
 if (!HAS_KVM) console.warn(`[kvm tests skipped] ${NO_KVM_REASON}`);
+
+/**
+ * Per-test budget on KVM. Generous because the same tests also run inside a
+ * nested VM under QEMU's TCG (tools/nested-kvm), where everything, node's
+ * start-up included, is many times slower than on a KVM host.
+ */
+export const KVM_TEST_TIMEOUT_MS = 600_000;

@@ -1,7 +1,8 @@
 // A stand-in for dist/runner/worker.js, for tests and benches of the runner
 // on machines without /dev/kvm. It speaks the real worker protocol (RunSpec
 // on stdin, RunResult on fd 3) but fakes the run: guest.args choose what it
-// does (behaviour=ok|fail|crash|hang|garbage|noisy, sleepMs=N, count=N).
+// does (behaviour=ok|fail|crash|hang|garbage|noisy, sleepMs=N, spinMs=N,
+// count=N). spinMs busy-loops, for benches that need a run to occupy a core.
 // It never pretends to be KVM: instsSource and tscSource say "stand-in".
 import { writeSync, mkdirSync, writeFileSync } from 'node:fs';
 import { text } from 'node:stream/consumers';
@@ -10,9 +11,11 @@ const spec = JSON.parse(await text(process.stdin));
 const args = Object.fromEntries(spec.machine.args.split(' ').filter(Boolean).map((kv) => kv.split('=')));
 const count = Number(args.count ?? 100);
 const sleepMs = Number(args.sleepMs ?? 0);
+const spinMs = Number(args.spinMs ?? 0);
 mkdirSync(spec.runDir, { recursive: true });
 writeFileSync(`${spec.runDir}/worker.pid`, String(process.pid));
 if (sleepMs) await new Promise((r) => setTimeout(r, sleepMs));
+for (const until = Date.now() + spinMs; Date.now() < until; );
 
 const now = new Date().toISOString();
 const result = {
@@ -20,7 +23,7 @@ const result = {
   status: 'ok',
   exitCause: 'guest-exit',
   error: '',
-  stats: { simTicks: count * 1000, numIO: count + 1, numVMExits: count + 2, hostSeconds: sleepMs / 1000, instsSource: 'stand-in' },
+  stats: { simTicks: count * 1000, numIO: count + 1, numVMExits: count + 2, hostSeconds: (sleepMs + spinMs) / 1000, instsSource: 'stand-in' },
   kvm: {},
   devices: { 'pioSink.writes': count },
   measurement: { tscSource: 'stand-in' },

@@ -77,7 +77,8 @@ void KvmCpu::armQuantum() {
   // keep it and spare the exit path two syscalls.
   if (deadlineTsc_ > now && deadlineTsc_ <= want) return;
   uint64_t ns = static_cast<uint64_t>(static_cast<double>(cycles) * 1e9 / params_.tscHz);
-  timer_.arm(ns);
+  // A deadline still ahead of us means that expiry is armed and must be replaced.
+  timer_.arm(ns, deadlineTsc_ > now);
   deadlineTsc_ = want;
 }
 

@@ -49,13 +49,16 @@ QuantumTimer::~QuantumTimer() {
   discardPending();
 }
 
-void QuantumTimer::arm(uint64_t ns) {
+void QuantumTimer::arm(uint64_t ns, bool replacing) {
+  // Stop the old expiry before discarding, and discard before arming: a
+  // discard after arming could swallow the new kick of a short quantum.
+  if (replacing) disarm();
+  else discardPending();
   if (ns < resolutionNs_) ns = resolutionNs_;
   itimerspec spec{};
   spec.it_value.tv_sec = static_cast<time_t>(ns / 1000000000ull);
   spec.it_value.tv_nsec = static_cast<long>(ns % 1000000000ull);
   timer_settime(timer_, 0, &spec, nullptr);
-  discardPending();
 }
 
 void QuantumTimer::disarm() {

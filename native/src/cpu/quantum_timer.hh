@@ -20,9 +20,10 @@ class QuantumTimer {
   QuantumTimer(const QuantumTimer&) = delete;
   QuantumTimer& operator=(const QuantumTimer&) = delete;
 
-  // One expiry `ns` from now, replacing any armed one. A signal that fired
-  // for an earlier quantum but was never consumed is discarded.
-  void arm(uint64_t ns);
+  // One expiry `ns` from now. A kick left over from an earlier quantum (fired
+  // while the vCPU was outside KVM_RUN) is discarded first, so it cannot cut
+  // the new quantum short. `replacing`: an earlier expiry may still be armed.
+  void arm(uint64_t ns, bool replacing);
   void disarm();
   // The clock's resolution (clock_getres), and a measured timer latency:
   // quanta below the larger of the two are raised to it.

@@ -1,0 +1,74 @@
+// Every way a guest talks to the machine, counted twice: by us and by an
+// independent witness (the kernel's counters, the sink device, the guest).
+import { describe, expect, it } from 'vitest';
+import { num, runExperiment } from '../support/experiment-run.js';
+import { HAS_KVM, KVM_TEST_TIMEOUT_MS } from '../support/kvm.js';
+
+const COUNT = 5000;
+const RUNTIME_EXIT_WRITES = 1; // docs/guest-abi.md
+
+describe.skipIf(!HAS_KVM)('guest IO on /dev/kvm', { timeout: KVM_TEST_TIMEOUT_MS }, () => {
+  it('coalescing leaves at most 1% of the exits, loses no write and keeps their order (MMIO and PIO)', async () => {
+    const { table } = await runExperiment(
+      [
+        'name: coalesce',
+        `guest: { program: mmio-stream, args: { count: ${COUNT} } }`,
+        'sweep:',
+        '  cpu.useCoalescedMMIO: [true, false]',
+        '  guest.program: [mmio-stream, pio-stream]',
+      ].join('\n'),
+    );
+    const find = (program: string, on: string) => table.rows.find((r) => r['guest.program'] === program && r['cpu.useCoalescedMMIO'] === on)!;
+    const mmioOn = find('mmio-stream', 'true');
+    const mmioOff = find('mmio-stream', 'false');
+    expect(mmioOn.coalescing).toBe('on');
+    expect(num(mmioOn, 'numMMIO')).toBeLessThanOrEqual(num(mmioOff, 'numMMIO') / 100);
+    expect(num(mmioOn, 'numMMIO') + num(mmioOn, 'numCoalescedMMIO')).toBe(COUNT);
+    expect(num(mmioOn, 'mmioSink.writes')).toBe(COUNT);
+    expect(num(mmioOn, 'mmioSink.outOfOrder')).toBe(0);
+
+    const pioOn = find('pio-stream', 'true');
+    const pioOff = find('pio-stream', 'false');
+    expect(pioOn.coalescing).toBe('on');
+    const guestPortWrites = COUNT + RUNTIME_EXIT_WRITES;
+    expect(num(pioOn, 'numIO')).toBeLessThanOrEqual(num(pioOff, 'numIO') / 100);
+    expect(num(pioOn, 'numIO') + num(pioOn, 'numCoalescedMMIO')).toBe(guestPortWrites);
+    expect(num(pioOn, 'pioSink.writes')).toBe(COUNT);
+    expect(num(pioOn, 'pioSink.outOfOrder')).toBe(0);
+  });
+
+  it("our numIO and numMMIO equal the kernel's io_exits and mmio_exits", async () => {
+    const { table } = await runExperiment(
+      ['name: witness', `guest: { program: pio-stream, args: { count: ${COUNT} } }`, 'sweep:', '  guest.program: [pio-stream, mmio-stream, hello]'].join('\n'),
+    );
+    for (const row of table.rows) {
+      expect(row.status).toBe('ok');
+      expect(num(row, 'numIO')).toBe(num(row, 'kvm.io_exits'));
+      expect(num(row, 'numMMIO')).toBe(num(row, 'kvm.mmio_exits'));
+    }
+  });
+
+  it('irq: every interrupt counted by both sides; halted time is skipped, not waited', async () => {
+    const { table, runFile } = await runExperiment('name: irq\nguest: { program: irq, args: { count: 100, period_us: 10000 } }\n');
+    const row = table.rows[0];
+    expect(row.status).toBe('ok');
+    const guest = /irq: interrupts=(\d+) halts=(\d+)/.exec(await runFile(row, 'console.log'))!;
+    expect(num(row, 'numInterrupts')).toBe(Number(guest[1]));
+    expect(num(row, 'numInterrupts')).toBe(100);
+    expect(num(row, 'numHalt')).toBeGreaterThanOrEqual(num(row, 'numInterrupts'));
+    expect(num(row, 'timer.fired')).toBe(100);
+    expect(num(row, 'simSeconds')).toBeGreaterThan(0.99);
+    expect(num(row, 'simSeconds')).toBeLessThan(1.3);
+    expect(num(row, 'idleTicks') / num(row, 'simTicks')).toBeGreaterThan(0.7);
+    expect(num(row, 'hostSeconds')).toBeLessThan(0.5);
+  });
+
+  it('hypercall count=N: numHypercalls is N, and the host answered every call', async () => {
+    const { table, runFile } = await runExperiment('name: hc\nguest: { program: hypercall, args: { count: 700 } }\n');
+    const row = table.rows[0];
+    expect(row).toMatchObject({ status: 'ok', exit_cause: 'guest-exit' });
+    expect(num(row, 'numHypercalls')).toBe(700);
+    expect(num(row, 'hypercall.calls')).toBe(700);
+    expect(await runFile(row, 'console.log')).toContain('sum=245350 expected=245350');
+  });
+});

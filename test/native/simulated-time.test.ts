@@ -1,0 +1,85 @@
+// Simulated time as gem5 keeps it, on real /dev/kvm: quantum kicks,
+// hostFactor, exact single-step counts, tick and instruction limits, and
+// gem5's stats.txt.
+import { describe, expect, it } from 'vitest';
+import { computeChecksum } from '../guests/compute-reference.js';
+import { num, runExperiment } from '../support/experiment-run.js';
+import { HAS_KVM, KVM_TEST_TIMEOUT_MS } from '../support/kvm.js';
+import { parseGem5Stats } from '../support/gem5-stats.js';
+
+/** native/guests/insn-loop.S: 1 + 2 x 1000 + 2 instructions before its exit write. */
+const INSN_LOOP_INSTRUCTIONS = 2003;
+
+describe.skipIf(!HAS_KVM)('simulated time on /dev/kvm', { timeout: KVM_TEST_TIMEOUT_MS }, () => {
+  it('halving the quantum roughly doubles the timer kicks; the checksum does not change', async () => {
+    const { table, runFile } = await runExperiment(
+      ['name: quantum', 'guest: { program: compute, args: { count: 20000 } }', 'sweep:', '  cpu.timer.quantum: [250us, 500us, 1ms]'].join('\n'),
+    );
+    const by = (q: string) => table.rows.find((r) => r['cpu.timer.quantum'] === q)!;
+    const [q250, q500, q1000] = ['250us', '500us', '1ms'].map(by);
+    for (const row of [q250, q500, q1000]) expect(row.status).toBe('ok');
+    // Kicks per host second inside KVM_RUN: independent of how long each run took.
+    const rate = (row: Record<string, string>) => num(row, 'numExitSignal') / (num(row, 'hostCycles') / num(row, 'tscHz'));
+    expect(rate(q500) / rate(q1000)).toBeGreaterThan(1.4);
+    expect(rate(q500) / rate(q1000)).toBeLessThan(2.8);
+    expect(rate(q250) / rate(q500)).toBeGreaterThan(1.4);
+    expect(rate(q250) / rate(q500)).toBeLessThan(2.8);
+    const expected = `crc32=${computeChecksum(20000).toString(16).padStart(8, '0')}`;
+    for (const row of [q250, q500, q1000]) expect(await runFile(row, 'console.log')).toContain(expected);
+  });
+
+  it('numCycles / hostCycles equals hostFactor, and simTicks follows at cpu.clock', async () => {
+    const { table } = await runExperiment(
+      ['name: factor', 'guest: { program: compute, args: { count: 500 } }', 'cpu: { clock: 2GHz }', 'sweep:', '  cpu.hostFactor: [0.5, 1, 2]'].join('\n'),
+    );
+    for (const row of table.rows) {
+      const factor = Number(row['cpu.hostFactor']);
+      expect(row.status).toBe('ok');
+      expect(num(row, 'numCycles') / num(row, 'hostCycles')).toBeCloseTo(factor, 6);
+      // 2 GHz: 500 ticks (ps) per cycle; no idle time in a compute guest.
+      expect(num(row, 'idleTicks')).toBe(0);
+      expect(num(row, 'simTicks') / num(row, 'numCycles')).toBeCloseTo(500, 6);
+      expect(num(row, 'simSeconds')).toBeCloseTo(num(row, 'simTicks') / 1e12, 12);
+    }
+  });
+
+  it('single-step counts a known guest exactly, and maxInsts stops on the instruction', async () => {
+    const { table } = await runExperiment(
+      ['name: steps', 'guest: { program: insn-loop }', 'cpu: { instructionCounter: singlestep }', 'sweep:', '  limits.maxInsts: [0, 1000]'].join('\n'),
+    );
+    const whole = table.rows.find((r) => r['limits.maxInsts'] === '0')!;
+    const limited = table.rows.find((r) => r['limits.maxInsts'] === '1000')!;
+    expect(whole).toMatchObject({ status: 'ok', exit_cause: 'guest-exit', instsSource: 'singlestep' });
+    expect(num(whole, 'committedInsts')).toBe(INSN_LOOP_INSTRUCTIONS);
+    expect(limited).toMatchObject({ status: 'ok', exit_cause: 'max-insts' });
+    expect(num(limited, 'committedInsts')).toBe(1000);
+  });
+
+  it('maxTicks ends a guest that never ends, with its statistics', async () => {
+    const { table, runFile } = await runExperiment(
+      ['name: ticks', 'guest: { program: spin }', 'limits: { maxTicks: 20ms }', 'cpu: { timer: { quantum: 1ms } }', 'stats: { dumpEvery: 5ms }'].join('\n'),
+    );
+    const row = table.rows[0];
+    expect(row).toMatchObject({ status: 'ok', exit_cause: 'max-ticks' });
+    expect(num(row, 'simTicks')).toBeGreaterThanOrEqual(20e9);
+    expect(num(row, 'simTicks')).toBeLessThan(22e9); // stops within a tenth of the limit
+    expect(num(row, 'numExitSignal')).toBeGreaterThan(0);
+    const series = (await runFile(row, 'timeseries.csv')).trim().split('\n');
+    expect(series[0].split(',')[0]).toBe('simTicks');
+    expect(series.length - 1).toBe(4); // snapshots at 5, 10, 15 and 20 ms
+  });
+
+  it("stats.txt parses as gem5's and holds every CSV statistic with the same value", async () => {
+    const { table, runFile } = await runExperiment('name: gem5\nguest: { program: pio-stream, args: { count: 100 } }\n');
+    const row = table.rows[0];
+    const blocks = parseGem5Stats(await runFile(row, 'stats.txt'));
+    const last = blocks[blocks.length - 1];
+    const statColumns = table.header.slice(table.header.indexOf('simTicks'), table.header.indexOf('instsSource'));
+    expect(statColumns.length).toBeGreaterThan(10);
+    for (const column of statColumns) {
+      expect(last.has(column), column).toBe(true);
+      expect(last.get(column)!.value).toBeCloseTo(num(row, column), 6);
+      expect(last.get(column)!.description.length).toBeGreaterThan(0);
+    }
+  });
+});
