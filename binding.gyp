@@ -24,7 +24,10 @@
         "native/src/devices/serial16550.cc",
         "native/src/devices/sim_control.cc",
         "native/src/devices/sink.cc",
-        "native/src/devices/guest_fault.cc"
+        "native/src/devices/guest_fault.cc",
+        "native/src/devices/interval_timer.cc",
+        "native/src/devices/hypercall_port.cc",
+        "native/src/cpu/event_queue.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/src"],
       "defines": ["NAPI_VERSION=9", "NAPI_CPP_EXCEPTIONS"],
