@@ -11,7 +11,7 @@ import { nativeCore } from '../native/addon.js';
 import type { ColumnSet } from '../results/columns.js';
 import { hostProvenance } from '../results/provenance.js';
 import { writeSummaryCsv } from '../results/summary.js';
-import { checkImages, decideCounters, probeKvm } from '../runner/preflight.js';
+import { capabilityWarnings, checkImages, decideCounters, probeKvm } from '../runner/preflight.js';
 import { CancelledError, workerCommand } from '../runner/run-worker.js';
 import { runSweep } from '../runner/sweep-runner.js';
 import { plannedRuns, runSpecOf, type PlannedRun } from '../sweep/runs.js';
@@ -80,7 +80,9 @@ async function runCommand(args: ParsedArgs, io: CommandIO): Promise<number> {
   for (const note of notes) io.stderr.write(`note: ${note}\n`);
   const worker = workerCommand(io.env);
   // A stand-in worker (tests, benches) replaces the core, so the device is not its business.
-  const kvmStatNames = io.env.RUN_EXPERIMENTS_WORKER ? [] : probeKvm(kvmDevice).kvmStatNames;
+  const probe = io.env.RUN_EXPERIMENTS_WORKER ? undefined : probeKvm(kvmDevice);
+  const kvmStatNames = probe?.kvmStatNames ?? [];
+  if (probe) for (const warning of capabilityWarnings(plans, probe)) io.stderr.write(`warning: ${warning}\n`);
   const statNames = nativeCore().statNames();
   await mkdir(outDir, { recursive: true });
 

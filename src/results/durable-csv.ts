@@ -45,7 +45,10 @@ export class DurableCsv {
 
   static async open(file: string, header: string[], resume: boolean): Promise<OpenedCsv> {
     if (resume && (await exists(file))) {
-      const table = parseResultsCsv(file, await repairTail(file));
+      const text = await repairTail(file);
+      // A runner killed before its header line was complete left nothing to resume: start the file again.
+      if (text === '') return { csv: await DurableCsv.start(file, header, 'w'), done: new Set() };
+      const table = parseResultsCsv(file, text);
       if (table.header.join(',') !== header.join(',')) {
         const differs = header.find((c, i) => table.header[i] !== c) ?? table.header[header.length];
         throw new InputError([
@@ -60,12 +63,16 @@ export class DurableCsv {
       movedAside = file.replace(/\.csv$/, '') + '.previous.csv';
       await rename(file, movedAside);
     }
-    const handle = await open(file, 'wx');
-    const csv = new DurableCsv(handle, file, header);
+    return { csv: await DurableCsv.start(file, header, 'wx'), done: new Set(), movedAside };
+  }
+
+  /** A file holding only the header, on disk with its directory entry. */
+  private static async start(file: string, header: string[], flags: 'w' | 'wx'): Promise<DurableCsv> {
+    const handle = await open(file, flags);
     await handle.write(stringify([header]));
     await handle.datasync();
     await syncDirectory(dirname(file));
-    return { csv, done: new Set(), movedAside };
+    return new DurableCsv(handle, file, header);
   }
 
   /** Returns once the row is on disk. Cells are kept to one line so a row is one line. */

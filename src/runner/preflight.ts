@@ -76,3 +76,14 @@ export function decideCounters(plans: ExperimentPlan[]): { counterFor(point: Pla
   if (problems.length > 0) throw new InputError([...new Set(problems)]);
   return { counterFor: (point) => chosen.get(point)!, notes: [...notes] };
 }
+
+/** Features an experiment asks for that this host's KVM cannot give; the runs go on without them. */
+export function capabilityWarnings(plans: ExperimentPlan[], probe: KvmProbe): string[] {
+  const warnings: string[] = [];
+  const coalesced = plans.filter((p) => p.points.some((point) => point.normalized.cpu.useCoalescedMMIO));
+  if (coalesced.length > 0 && !(probe.capabilities.COALESCED_MMIO > 0))
+    warnings.push(`${coalesced.map((p) => p.name).join(', ')}: cpu.useCoalescedMMIO is set, but this KVM has no KVM_CAP_COALESCED_MMIO: every write exits (the coalescing column says "unsupported")`);
+  else if (coalesced.length > 0 && !(probe.capabilities.COALESCED_PIO > 0))
+    warnings.push(`${coalesced.map((p) => p.name).join(', ')}: this KVM has no KVM_CAP_COALESCED_PIO: port writes are not coalesced (the coalescing column says "mmio-only")`);
+  return warnings;
+}

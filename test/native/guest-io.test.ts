@@ -48,6 +48,17 @@ describe.skipIf(!HAS_KVM)('guest IO on /dev/kvm', { timeout: KVM_TEST_TIMEOUT_MS
     }
   });
 
+  it('alwaysSyncTC copies the vCPU state around every entry and changes no count', async () => {
+    const { table } = await runExperiment(
+      ['name: sync', 'guest: { program: pio-stream, args: { count: 500 } }', 'sweep:', '  cpu.alwaysSyncTC: [true, false]'].join('\n'),
+    );
+    for (const row of table.rows) {
+      expect(row.status).toBe('ok');
+      expect(num(row, 'numIO')).toBe(500 + RUNTIME_EXIT_WRITES);
+      expect(num(row, 'pioSink.outOfOrder')).toBe(0);
+    }
+  });
+
   it('irq: every interrupt counted by both sides; halted time is skipped, not waited', async () => {
     const { table, runFile } = await runExperiment('name: irq\nguest: { program: irq, args: { count: 100, period_us: 10000 } }\n');
     const row = table.rows[0];
