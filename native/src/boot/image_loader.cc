@@ -17,12 +17,6 @@ namespace kx {
 
 namespace {
 
-std::string hex(uint64_t value) {
-  char text[24];
-  std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(value));
-  return text;
-}
-
 std::vector<uint8_t> readWhole(const std::string& path, uint64_t limit) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw KvmError("image-unreadable", errnoMessage(path + ": cannot open guest image", errno));

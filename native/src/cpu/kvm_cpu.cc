@@ -11,16 +11,6 @@
 
 namespace kx {
 
-namespace {
-
-std::string hex(uint64_t value) {
-  char text[24];
-  std::snprintf(text, sizeof text, "0x%llx", static_cast<unsigned long long>(value));
-  return text;
-}
-
-}  // namespace
-
 KvmCpu::KvmCpu(Vcpu& vcpu, Bus& io, Bus& mmio, const CpuParams& params)
     : vcpu_(vcpu), io_(io), mmio_(mmio), params_(params), timer_(vcpu), events_([this] { return now(); }) {
   // As gem5 does: a quantum shorter than the timer can resolve is raised to it.

@@ -1,6 +1,7 @@
 #pragma once
 // Errors raised while setting up or driving KVM. `code` is a stable identifier
 // that the TypeScript side maps to a CLI exit status and a CSV `exit_cause`.
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -18,5 +19,8 @@ class KvmError : public std::runtime_error {
 
 // Formats "<what>: <strerror(errno)>" for an ioctl or syscall that failed.
 std::string errnoMessage(const std::string& what, int err);
+
+// "0x1f": addresses and fields in messages.
+std::string hex(uint64_t value);
 
 }  // namespace kx
