@@ -131,7 +131,7 @@ class PeriodicDumps {
  public:
   PeriodicDumps(KvmCpu& cpu, uint64_t period, const ClockParams& clock, std::vector<std::vector<StatLine>>& series)
       : cpu_(cpu), period_(period), clock_(clock), series_(series) {
-    if (period_ > 0) cpu_.events().schedule(period_, [this] { fire(); });
+    if (period_ > 0) cpu_.events().schedule(next_ = period_, [this] { fire(); });
   }
 
  private:
@@ -139,10 +139,12 @@ class PeriodicDumps {
   void fire() {
     if (series_.size() >= kMaxSnapshots) return;
     series_.push_back(statLines(cpu_.counters(), clock_, monotonicSeconds() - start_));
-    cpu_.events().schedule(cpu_.now() + period_, [this] { fire(); });
+    // On the period's grid, so that late service does not drift the series.
+    cpu_.events().schedule(next_ += period_, [this] { fire(); });
   }
   KvmCpu& cpu_;
   uint64_t period_;
+  uint64_t next_ = 0;
   ClockParams clock_;
   std::vector<std::vector<StatLine>>& series_;
   double start_ = monotonicSeconds();

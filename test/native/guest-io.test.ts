@@ -2,7 +2,7 @@
 // independent witness (the kernel's counters, the sink device, the guest).
 import { describe, expect, it } from 'vitest';
 import { num, runExperiment } from '../support/experiment-run.js';
-import { HAS_KVM, KVM_TEST_TIMEOUT_MS } from '../support/kvm.js';
+import { HAS_KVM, KVM_TEST_TIMEOUT_MS, UNDER_QEMU_TCG } from '../support/kvm.js';
 
 const COUNT = 5000;
 const RUNTIME_EXIT_WRITES = 1; // docs/guest-abi.md
@@ -48,7 +48,8 @@ describe.skipIf(!HAS_KVM)('guest IO on /dev/kvm', { timeout: KVM_TEST_TIMEOUT_MS
     }
   });
 
-  it('alwaysSyncTC copies the vCPU state around every entry and changes no count', async () => {
+  // Writing the special registers back after every exit rewrites TR as busy (see UNDER_QEMU_TCG).
+  it.skipIf(UNDER_QEMU_TCG)('alwaysSyncTC copies the vCPU state around every entry and changes no count', async () => {
     const { table } = await runExperiment(
       ['name: sync', 'guest: { program: pio-stream, args: { count: 500 } }', 'sweep:', '  cpu.alwaysSyncTC: [true, false]'].join('\n'),
     );

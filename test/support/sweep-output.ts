@@ -29,15 +29,20 @@ export async function dryRun(cwd: string, args: string[]): Promise<ListedRun[]> 
 export interface CsvLines {
   header: string[];
   rows: Record<string, string>[];
-  /** Cells on each physical line after the header: a torn or split row shows here. */
+  /** Cells on each complete line after the header: a split or short row shows here. */
   cellCounts: number[];
+  /** False when the last line is torn (no newline yet); that line is not in `rows`. */
   endsWithNewline: boolean;
 }
 
-/** Parses every physical line on its own (the durable writer promises one row per line); an unparseable line throws. */
+/**
+ * Parses every complete line on its own, as the durable writer promises one
+ * row per line; an unparseable line throws. Safe on a file being appended to.
+ */
 export async function readCsvLines(file: string): Promise<CsvLines> {
   const text = await readFile(file, 'utf8');
   const [header, ...records] = text
+    .slice(0, text.lastIndexOf('\n') + 1)
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => (parse(line) as string[][])[0] ?? []);

@@ -93,10 +93,6 @@ RunOutcome KvmCpu::run() {
     counters_.hostCycles += readTsc() - start;
     ++counters_.numVMExits;
     state_ = State::Running;
-    if (params_.alwaysSyncTC) {
-      syncedRegs_ = vcpu_.getRegs();
-      syncedSregs_ = vcpu_.getSregs();
-    }
     if (err == EINTR || (err == 0 && run->exit_reason == KVM_EXIT_INTR)) {
       ++counters_.numExitSignal;
       deadlineTsc_ = 0;
@@ -109,12 +105,23 @@ RunOutcome KvmCpu::run() {
     }
     drainCoalescedRing();
     dispatchExit();
+    if (params_.alwaysSyncTC) syncState();
   }
   timer_.disarm();
   if (state_ == State::ServicePending) completePendingAccess();
   countInstructions();
   state_ = State::Stopped;
   return *stop_;
+}
+
+void KvmCpu::syncState() {
+  // An IO or MMIO instruction is complete only after the next entry; state
+  // read or written before that is inconsistent (KVM's API says so), so
+  // finish it with a half entry first, as gem5 does.
+  if (state_ == State::ServicePending) completePendingAccess();
+  state_ = State::Running;
+  syncedRegs_ = vcpu_.getRegs();
+  syncedSregs_ = vcpu_.getSregs();
 }
 
 void KvmCpu::deliverInterrupts() {

@@ -70,6 +70,7 @@ class KvmCpu {
   void fail(const char* cause, const std::string& error, bool withRegisters = true);
   std::string resetStateNote() const;
   void completePendingAccess();
+  void syncState();
   bool limitReached();
   void countInstructions();
   uint64_t hostCyclesUntil(uint64_t tick) const;
