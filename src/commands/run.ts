@@ -12,7 +12,7 @@ import type { ColumnSet } from '../results/columns.js';
 import { hostProvenance } from '../results/provenance.js';
 import { writeSummaryCsv } from '../results/summary.js';
 import { capabilityWarnings, checkImages, decideCounters, probeKvm } from '../runner/preflight.js';
-import { CancelledError, workerCommand } from '../runner/run-worker.js';
+import { CancelledError, runInWorker, workerCommand } from '../runner/run-worker.js';
 import { runSweep } from '../runner/sweep-runner.js';
 import { plannedRuns, runSpecOf, type PlannedRun } from '../sweep/runs.js';
 import { parseShard, shardOf } from '../sweep/shard.js';
@@ -92,13 +92,13 @@ async function runCommand(args: ParsedArgs, io: CommandIO): Promise<number> {
     const csvFile = join(outDir, `${plan.name}.csv`);
     let outcome;
     try {
-      const specs = runsByPlan[i].map((r) => runSpecOf(plan, r, { outDir, kvmDevice, counterFor }));
-      outcome = await runSweep(plan.name, specs, {
+      const toSpec = (run: PlannedRun) => runSpecOf(plan, run, { outDir, kvmDevice, counterFor });
+      outcome = await runSweep(plan.name, runsByPlan[i], toSpec, {
         csvFile,
         columns,
         resume: args.options.resume === true,
         jobs,
-        worker,
+        execute: (spec) => runInWorker(spec, worker, io.signal),
         provenance: await hostProvenance(plan.file, kvmDevice),
         progress: io.stderr,
         quiet,

@@ -68,8 +68,12 @@ function planPoint(source: SourceFile, base: Raw, point: Point, index: number, c
   };
   const problems = validateData(source, doc, where);
   if (problems.length > 0) return problems.map((p) => (point.length ? `${p} (in sweep point ${index})` : p));
-  const params = Object.fromEntries(columns.map((c) => [c, getPath(doc, c) === undefined ? '' : cellText(getPath(doc, c))]));
-  return { index, params, normalized: normalizePoint(doc), locate: (path) => where(path) };
+  return { index, params: paramsOf(doc, columns), normalized: normalizePoint(doc), locate: (path) => where(path) };
+}
+
+// Outside planPoint, so that no closure kept for later (locate) holds the point's document.
+function paramsOf(doc: Raw, columns: string[]): Record<string, string> {
+  return Object.fromEntries(columns.map((c) => [c, getPath(doc, c) === undefined ? '' : cellText(getPath(doc, c))]));
 }
 
 export function planExperiment(file: string, text: string): ExperimentPlan {

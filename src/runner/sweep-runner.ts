@@ -9,14 +9,14 @@ import type { HostProvenance } from '../results/provenance.js';
 import type { RunResult, RunSpec, RunStatus } from '../types.js';
 import { runPool } from './pool.js';
 import { Progress, type ProgressStream } from './progress.js';
-import { runInWorker, type WorkerCommand } from './run-worker.js';
 
 export interface SweepOptions {
   csvFile: string;
   columns: ColumnSet;
   resume: boolean;
   jobs: number;
-  worker: WorkerCommand;
+  /** Runs one RunSpec: a worker process (runInWorker), or a stand-in in benches. */
+  execute(spec: RunSpec): Promise<RunResult>;
   provenance: HostProvenance;
   progress: ProgressStream;
   quiet: boolean;
@@ -37,7 +37,16 @@ async function writeRunFolder(spec: RunSpec, result: RunResult): Promise<void> {
   await rename(`${file}.tmp`, file);
 }
 
-export async function runSweep(experiment: string, runs: RunSpec[], options: SweepOptions): Promise<SweepOutcome> {
+/**
+ * `toSpec` builds each RunSpec only when its run starts, so the parent's
+ * memory does not grow with the size of the sweep.
+ */
+export async function runSweep<Run extends { runId: string }>(
+  experiment: string,
+  runs: Run[],
+  toSpec: (run: Run) => RunSpec,
+  options: SweepOptions,
+): Promise<SweepOutcome> {
   const header = headerFor(options.columns);
   const { csv, done, movedAside } = await DurableCsv.open(options.csvFile, header, options.resume);
   const pending = runs.filter((r) => !done.has(r.runId));
@@ -46,8 +55,11 @@ export async function runSweep(experiment: string, runs: RunSpec[], options: Swe
     await runPool(
       pending,
       options.jobs,
-      (spec) => runInWorker(spec, options.worker, options.signal),
-      async (spec, result) => {
+      async (run) => {
+        const spec = toSpec(run);
+        return { spec, result: await options.execute(spec) };
+      },
+      async (_, { spec, result }) => {
         await writeRunFolder(spec, result);
         await csv.append(rowFor(spec, result, header, options.provenance));
         progress.finished(spec.runId, result.status, result.exitCause);
