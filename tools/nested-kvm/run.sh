@@ -50,11 +50,18 @@ fi
 RWARGS=()
 i=0
 IFS=: read -ra RWS <<<"${NESTED_RW:-}"
+RESOLVED=()
 for p in "${RWS[@]}"; do
   [ -n "$p" ] || continue
   [ -d "$p" ] || { say "NESTED_RW: $p is not a directory"; rm -rf "$R"; exit 2; }
   # The guest mounts at /host$p from outside the chroot, where host symlinks would point elsewhere.
-  p=$(realpath "$p")
+  RESOLVED+=("$(realpath "$p")")
+done
+# Parents before children (/tmp before /tmp/repo): the guest mounts them in this order, and a
+# child's mount point exists only once its parent is mounted.
+mapfile -t RESOLVED < <(printf '%s\n' "${RESOLVED[@]}" | awk '{ print length($0) "\t" $0 }' | sort -n | cut -f2-)
+for p in "${RESOLVED[@]}"; do
+  [ -n "$p" ] || continue
   printf '%s\n' "$p" >"$R/rw$i"
   RWARGS+=(-virtfs "local,path=$p,mount_tag=rw$i,security_model=passthrough,id=rw$i")
   i=$((i+1))
