@@ -75,6 +75,16 @@ describe.skipIf(!HAS_KVM)('guest IO on /dev/kvm', { timeout: KVM_TEST_TIMEOUT_MS
     expect(num(row, 'hostSeconds')).toBeLessThan(0.5);
   });
 
+  it('an NMI from the timer reaches the guest through KVM_NMI and vector 2', async () => {
+    const { table } = await runExperiment('name: nmi\nguest: { program: irq, args: { count: 1, period_us: 1000, vector: 2 } }\n');
+    const row = table.rows[0];
+    // The runtime has no NMI handler: its exception gate for vector 2 reports the NMI as a fault.
+    expect(row).toMatchObject({ status: 'failed', exit_cause: 'guest-exception' });
+    expect(row.error).toContain('guest exception 2 (NMI)');
+    expect(num(row, 'numInterrupts')).toBe(1);
+    expect(num(row, 'timer.fired')).toBe(1);
+  });
+
   it('hypercall count=N: numHypercalls is N, and the host answered every call', async () => {
     const { table, runFile } = await runExperiment('name: hc\nguest: { program: hypercall, args: { count: 700 } }\n');
     const row = table.rows[0];

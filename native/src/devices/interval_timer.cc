@@ -47,7 +47,8 @@ void IntervalTimer::stop() {
 
 void IntervalTimer::expire() {
   ++fired_;
-  irqs_.raise(vector_);
+  if (vector_ == kNmiVector) irqs_.raiseNmi();
+  else irqs_.raise(vector_);
   // Period after period from the first deadline, so late service does not drift.
   nextTick_ += periodTicks_;
   pendingEvent_ = events_.schedule(nextTick_, [this] { expire(); });

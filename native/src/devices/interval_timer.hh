@@ -13,8 +13,9 @@ class IntervalTimer : public Device {
   static constexpr uint16_t kPortBase = 0x0520;
   static constexpr uint64_t kSize = 0x10;
   // +0x0 period in microseconds (write), +0x4 control: 1 start, 0 stop (write),
-  // +0x8 vector (write; default 32), +0xc expiries so far (read).
+  // +0x8 vector (write; default 32; 2 delivers an NMI), +0xc expiries so far (read).
   enum Register : uint64_t { kPeriodUs = 0x0, kControl = 0x4, kVector = 0x8, kFired = 0xc };
+  static constexpr uint8_t kNmiVector = 2;
 
   IntervalTimer(EventQueue& events, InterruptLines& irqs) : events_(events), irqs_(irqs) {}
   const char* name() const override { return "timer"; }
