@@ -108,9 +108,8 @@ RunOutcome KvmCpu::run() {
     if (params_.alwaysSyncTC) syncState();
   }
   timer_.disarm();
-  if (state_ == State::ServicePending) completePendingAccess();
+  completePendingAccess();
   countInstructions();
-  state_ = State::Stopped;
   return *stop_;
 }
 
@@ -118,8 +117,7 @@ void KvmCpu::syncState() {
   // An IO or MMIO instruction is complete only after the next entry; state
   // read or written before that is inconsistent (KVM's API says so), so
   // finish it with a half entry first, as gem5 does.
-  if (state_ == State::ServicePending) completePendingAccess();
-  state_ = State::Running;
+  completePendingAccess();
   syncedRegs_ = vcpu_.getRegs();
   syncedSregs_ = vcpu_.getSregs();
 }
@@ -162,8 +160,10 @@ void KvmCpu::handleHalt() {
 }
 
 void KvmCpu::completePendingAccess() {
+  if (state_ != State::ServicePending) return;
   // An entry with immediate_exit set finishes the IO instruction (RIP moves
   // past it, IN data lands in the register) and returns at once.
+  state_ = State::Running;
   kvm_run* run = vcpu_.run();
   run->immediate_exit = 1;
   vcpu_.enter();

@@ -57,7 +57,7 @@ class KvmCpu {
  private:
   // gem5's states: after an IO or MMIO exit the instruction is not complete
   // until the next entry, which matters when the run stops right there.
-  enum class State { Running, ServicePending, Stopped };
+  enum class State { Running, ServicePending };
 
   void armQuantum();
   void deliverInterrupts();
@@ -69,6 +69,7 @@ class KvmCpu {
   void access(Bus& bus, uint64_t address, uint8_t* data, unsigned size, bool isWrite, uint64_t& unclaimed);
   void fail(const char* cause, const std::string& error, bool withRegisters = true);
   std::string resetStateNote() const;
+  // A half entry that finishes a serviced IO or MMIO instruction, if one is pending.
   void completePendingAccess();
   void syncState();
   bool limitReached();

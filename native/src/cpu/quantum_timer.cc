@@ -13,9 +13,8 @@ namespace kx {
 
 namespace {
 void ignoreKick(int) {}  // the kick's only job is to make KVM_RUN return EINTR
+int signalNumber() { return SIGRTMIN + 1; }
 }  // namespace
-
-int QuantumTimer::signalNumber() { return SIGRTMIN + 1; }
 
 QuantumTimer::QuantumTimer(Vcpu& vcpu) {
   int signo = signalNumber();

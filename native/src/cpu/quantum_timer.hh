@@ -25,10 +25,9 @@ class QuantumTimer {
   // the new quantum short. `replacing`: an earlier expiry may still be armed.
   void arm(uint64_t ns, bool replacing);
   void disarm();
-  // The clock's resolution (clock_getres), and a measured timer latency:
-  // quanta below the larger of the two are raised to it.
+  // The clock's resolution (clock_getres), as gem5 takes it: quanta below
+  // it are raised to it.
   uint64_t resolutionNs() const { return resolutionNs_; }
-  static int signalNumber();
 
  private:
   void discardPending();
