@@ -54,7 +54,8 @@ void kx_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Periodic interrupts (vector 32) every `period_us` of simulated time. */
 void kx_timer_start(uint32_t period_us);
 void kx_timer_stop(void);
-/* Halts until the next interrupt (through a ring-0 gate: HLT is privileged). */
+/* Halts until the next interrupt: `int3` to a ring-0 gate (HLT is privileged in
+ * ring 3, and `int3` is the one software interrupt every KVM flavour delivers). */
 void kx_wait_for_interrupt(void);
 /* Interrupts the runtime's handler has taken so far. */
 uint64_t kx_interrupts(void);

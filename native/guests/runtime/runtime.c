@@ -28,7 +28,7 @@ void kx_timer_start(uint32_t period_us) {
 
 void kx_timer_stop(void) { kx_outl(KX_TIMER_PORT + 0x4, 0); }
 
-void kx_wait_for_interrupt(void) { __asm__ volatile("int $0x81" ::: "memory"); }
+void kx_wait_for_interrupt(void) { __asm__ volatile("int3" ::: "memory"); }
 
 uint64_t kx_interrupts(void) { return kx_interrupt_count; }
 

@@ -4,7 +4,10 @@
  * we do the least we can here and iretq to ring 3. */
 #define SIMCTL_FAULT 0x51c          /* sim-control +0xc: address of a fault record */
 #define TIMER_VECTOR 32             /* the interval timer's default vector */
-#define WAIT_VECTOR 0x81            /* ring 3 asks ring 0 to halt until an interrupt */
+/* Ring 3 asks ring 0 to halt until an interrupt with `int3`: on PVM hosts a
+ * ring-3 `int n` never reaches the IDT (KVM's emulator raises #UD), while
+ * `int3` through a DPL-3 gate is delivered on every flavour. */
+#define WAIT_VECTOR 3
 
         .section .text.start, "ax"
         .globl _start
@@ -15,14 +18,14 @@ _start:
          * that LTR loaded (it checks for an "available" type). */
         movw    $0x28, %ax
         ltr     %ax
-        call    install_exception_gates
+        call    install_exception_gates   /* before the wait gate, which replaces #BP's */
         leaq    timer_interrupt(%rip), %rax
         movl    $0x2000 + TIMER_VECTOR * 16, %edi
         movw    $0x8e00, %dx            /* interrupt gate, DPL 0: only hardware raises it */
         call    set_gate
         leaq    wait_for_interrupt(%rip), %rax
         movl    $0x2000 + WAIT_VECTOR * 16, %edi
-        movw    $0xee00, %dx            /* interrupt gate, DPL 3: ring 3 may `int` it */
+        movw    $0xee00, %dx            /* interrupt gate, DPL 3: ring 3 may `int3` to it */
         call    set_gate
         leaq    kx_user_stack_top(%rip), %rax
         pushq   $0x1b                   /* SS: ring-3 data */
