@@ -97,14 +97,14 @@ RunOutcome KvmCpu::run() {
       ++counters_.numExitSignal;
       deadlineTsc_ = 0;
       drainCoalescedRing();
-      continue;
-    }
-    if (err != 0) {
+    } else if (err != 0) {
       fail("kvm-run-error", errnoMessage("KVM_RUN", err));
       break;
+    } else {
+      drainCoalescedRing();
+      dispatchExit();
     }
-    drainCoalescedRing();
-    dispatchExit();
+    // Every way out of KVM_RUN, a kick included: the next entry writes this copy back.
     if (params_.alwaysSyncTC) syncState();
   }
   timer_.disarm();
