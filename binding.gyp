@@ -16,6 +16,7 @@
         "native/src/cpu/cpu_stats.cc",
         "native/src/cpu/host_clock.cc",
         "native/src/cpu/quantum_timer.cc",
+        "native/src/cpu/kick_cost.cc",
         "native/src/cpu/register_dump.cc",
         "native/src/cpu/exit_reason_name.cc",
         "native/src/cpu/kvm_cpu.cc",

@@ -4,14 +4,15 @@
 #include <napi.h>
 
 #include <linux/kvm.h>
-#include <time.h>
 
 #include "kvm/binary_stats.hh"
 #include "kvm/kvm_device.hh"
 #include "kvm/kvm_error.hh"
 #include "kvm/vcpu.hh"
 #include "kvm/vm.hh"
+#include "cpu/kick_cost.hh"
 #include "cpu/perf_counters.hh"
+#include "cpu/quantum_timer.hh"
 #include "machine.hh"
 
 namespace {
@@ -139,6 +140,7 @@ Napi::Value RunMachine(const Napi::CallbackInfo& info) {
     out.Set("tscSource", r.tscSource);
     out.Set("timerResolutionNs", Napi::Number::New(env, static_cast<double>(r.timerResolutionNs)));
     out.Set("quantumNs", Napi::Number::New(env, static_cast<double>(r.quantumNs)));
+    out.Set("kickCostNs", Napi::Number::New(env, static_cast<double>(r.kickCostNs)));
     out.Set("coalescing", r.coalescing);
     return out;
   });
@@ -219,9 +221,19 @@ Napi::Value ProbePerf(const Napi::CallbackInfo& info) {
 
 // clock_getres(CLOCK_MONOTONIC): the finest quantum the kick timer can honour.
 Napi::Value TimerResolutionNs(const Napi::CallbackInfo& info) {
-  timespec res{};
-  clock_getres(CLOCK_MONOTONIC, &res);
-  return Napi::Number::New(info.Env(), static_cast<double>(res.tv_sec) * 1e9 + static_cast<double>(res.tv_nsec));
+  return Napi::Number::New(info.Env(), static_cast<double>(kx::monotonicResolutionNs()));
+}
+
+// What a timer kick costs here, and the quantum floor that follows from it.
+Napi::Value MeasureKickCost(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    kx::KickCost kick = kx::measureKickCost(info[0].As<Napi::String>().Utf8Value());
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("medianNs", Napi::Number::New(env, static_cast<double>(kick.medianNs)));
+    out.Set("floorNs", Napi::Number::New(env, static_cast<double>(kick.floorNs())));
+    return out;
+  });
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -231,6 +243,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("runMachine", Napi::Function::New(env, RunMachine));
   exports.Set("checkImage", Napi::Function::New(env, CheckImage));
   exports.Set("probeKvm", Napi::Function::New(env, ProbeKvm));
+  exports.Set("measureKickCost", Napi::Function::New(env, MeasureKickCost));
   return exports;
 }
 

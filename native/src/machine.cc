@@ -7,6 +7,7 @@
 #include "boot/boot_state.hh"
 #include "boot/layout.hh"
 #include "cpu/host_clock.hh"
+#include "cpu/kick_cost.hh"
 #include "devices/guest_fault.hh"
 #include "devices/hypercall_port.hh"
 #include "devices/interval_timer.hh"
@@ -223,6 +224,11 @@ MachineResult runMachine(const MachineConfig& config) {
   Bus io("port-IO"), mmio("MMIO");
   CpuParams params = config.cpu;
   params.tscHz = tsc.hz;
+  if (params.quantumNs < kMeasureKickBelowNs) {
+    KickCost kick = measureKickCost(config.kvmDevice);
+    result.kickCostNs = kick.medianNs;
+    params.kickFloorNs = kick.floorNs();
+  }
   KvmCpu cpu(vcpu, io, mmio, params);
   SimControlActions actions(cpu, memory, params.clock, result.dumps);
 

@@ -21,6 +21,8 @@ export interface NativeRunResult {
   tscSource: string;
   timerResolutionNs: number;
   quantumNs: number;
+  /** The measured cost of a timer kick, for quanta short enough to ask; 0 otherwise. */
+  kickCostNs: number;
   coalescing: string;
 }
 
@@ -47,6 +49,7 @@ export interface NativeCore {
   statNames(): { cpu: string[]; devices: string[] };
   probePerf(): PerfProbe;
   timerResolutionNs(): number;
+  measureKickCost(device: string): { medianNs: number; floorNs: number };
 }
 
 let core: NativeCore | undefined;

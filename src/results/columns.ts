@@ -9,7 +9,7 @@ export const LEAD_COLUMNS = ['experiment', 'run_id', 'point', 'repeat', 'status'
 export const FIRST_STAT_COLUMN = 'simTicks';
 
 /** How each run's numbers were made; identical across runs of one configuration. */
-export const MEASUREMENT_COLUMNS = ['tscHz', 'tscSource', 'timerResolutionNs', 'quantumNs', 'coalescing'] as const;
+export const MEASUREMENT_COLUMNS = ['tscHz', 'tscSource', 'timerResolutionNs', 'quantumNs', 'kickCostNs', 'coalescing'] as const;
 
 /** Where a row came from. */
 export const PROVENANCE_COLUMNS = [

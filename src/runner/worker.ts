@@ -25,6 +25,7 @@ function fromNative(spec: RunSpec, r: NativeRunResult, startTime: string): RunRe
       tscSource: r.tscSource,
       timerResolutionNs: String(r.timerResolutionNs),
       quantumNs: String(r.quantumNs),
+      kickCostNs: r.kickCostNs > 0 ? String(r.kickCostNs) : '',
       coalescing: r.coalescing,
     },
     startTime,

@@ -13,6 +13,7 @@ struct CpuCounters {
   uint64_t numVMExits = 0;        // every return from KVM_RUN, signal exits included
   uint64_t numVMHalfEntries = 0;  // entries made only to complete an IO/MMIO, with the run immediately cut short
   uint64_t numExitSignal = 0;     // exits because the quantum timer kicked the vCPU
+  uint64_t numStretchedQuanta = 0;  // kicks that found no progress, each doubling the next quantum
   uint64_t numMMIO = 0;           // MMIO exits serviced in user space
   uint64_t numCoalescedMMIO = 0;  // accesses replayed from the coalesced ring (MMIO and PIO)
   uint64_t numIO = 0;             // port-IO exits (one per exit, whatever its repeat count)

@@ -1,5 +1,6 @@
 #include "cpu/kvm_cpu.hh"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -13,8 +14,11 @@ namespace kx {
 
 KvmCpu::KvmCpu(Vcpu& vcpu, Bus& io, Bus& mmio, const CpuParams& params)
     : vcpu_(vcpu), io_(io), mmio_(mmio), params_(params), timer_(vcpu), events_([this] { return now(); }) {
-  // As gem5 does: a quantum shorter than the timer can resolve is raised to it.
-  quantumNs_ = params.quantumNs < timer_.resolutionNs() ? timer_.resolutionNs() : params.quantumNs;
+  // As gem5 does, a quantum shorter than the timer can resolve is raised to
+  // it; and one shorter than a kick costs here would never let the guest run.
+  quantumNs_ = std::max({params.quantumNs, timer_.resolutionNs(), params.kickFloorNs});
+  watchProgress_ = params.kickFloorNs != 0 && quantumNs_ < kWatchedQuantumFloors * params.kickFloorNs;
+  if (watchProgress_) vcpu_.syncRegsOnExit();
   if (params.counter == InstructionCounter::Perf) perf_.emplace();
   if (params.counter == InstructionCounter::SingleStep) vcpu_.setGuestDebug(KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP);
 }
@@ -58,7 +62,7 @@ uint64_t KvmCpu::hostCyclesUntil(uint64_t tick) const {
 
 void KvmCpu::armQuantum() {
   uint64_t now = readTsc();
-  uint64_t quantumCycles = static_cast<uint64_t>(static_cast<double>(quantumNs_) * params_.tscHz / 1e9);
+  uint64_t quantumCycles = static_cast<uint64_t>(static_cast<double>(quantumNs_ << stretch_) * params_.tscHz / 1e9);
   // The quantum ends at the next event or the tick limit, whichever is first.
   uint64_t limit = params_.maxTicks ? params_.maxTicks : UINT64_MAX;
   uint64_t cycles = std::min(quantumCycles, hostCyclesUntil(std::min(limit, events_.nextTick())));
@@ -70,6 +74,21 @@ void KvmCpu::armQuantum() {
   // A deadline still ahead of us means that expiry is armed and must be replaced.
   timer_.arm(ns, deadlineTsc_ > now);
   deadlineTsc_ = want;
+}
+
+void KvmCpu::onKick() {
+  ++counters_.numExitSignal;
+  deadlineTsc_ = 0;
+  if (!watchProgress_) return;
+  kvm_regs regs = vcpu_.regsAtExit();
+  if (!exitedSinceKick_ && std::memcmp(&regs, &lastKickRegs_, sizeof regs) == 0) {
+    if (stretch_ < kMaxStretch) ++stretch_;
+    ++counters_.numStretchedQuanta;
+  } else {
+    stretch_ = 0;
+  }
+  lastKickRegs_ = regs;
+  exitedSinceKick_ = false;
 }
 
 RunOutcome KvmCpu::run() {
@@ -94,13 +113,13 @@ RunOutcome KvmCpu::run() {
     ++counters_.numVMExits;
     state_ = State::Running;
     if (err == EINTR || (err == 0 && run->exit_reason == KVM_EXIT_INTR)) {
-      ++counters_.numExitSignal;
-      deadlineTsc_ = 0;
+      onKick();
       drainCoalescedRing();
     } else if (err != 0) {
       fail("kvm-run-error", errnoMessage("KVM_RUN", err));
       break;
     } else {
+      exitedSinceKick_ = true;
       drainCoalescedRing();
       dispatchExit();
     }

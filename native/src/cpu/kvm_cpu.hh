@@ -27,6 +27,9 @@ enum class InstructionCounter { None, Perf, SingleStep };
 struct CpuParams {
   ClockParams clock{1.0, 2e9};
   uint64_t quantumNs = 1000000;
+  // The shortest quantum that lets the guest run on this host (KickCost), 0
+  // when not measured; a shorter quantum is raised to it.
+  uint64_t kickFloorNs = 0;
   uint64_t maxTicks = 0;  // 0: no limit
   uint64_t maxInsts = 0;  // 0: no limit; needs an instruction counter
   InstructionCounter counter = InstructionCounter::None;
@@ -53,6 +56,8 @@ class KvmCpu {
   void resetCounters();
   uint64_t timerResolutionNs() const { return timer_.resolutionNs(); }
   uint64_t effectiveQuantumNs() const { return quantumNs_; }
+  // Quanta this close to the floor get their progress watched (see onKick).
+  static constexpr uint64_t kWatchedQuantumFloors = 8;
 
  private:
   // gem5's states: after an IO or MMIO exit the instruction is not complete
@@ -60,6 +65,7 @@ class KvmCpu {
   enum class State { Running, ServicePending };
 
   void armQuantum();
+  void onKick();
   void deliverInterrupts();
   void dispatchExit();
   void handleIo();
@@ -87,6 +93,17 @@ class KvmCpu {
   uint64_t committedBase_ = 0;  // perf's instruction count at the last stats reset
   uint64_t quantumNs_;
   uint64_t deadlineTsc_ = 0;  // when the armed kick fires; 0 when none is armed
+  // Forward progress under short quanta: a kick that finds every general
+  // register (RIP included) as the previous kick left it, with no other exit
+  // in between, most likely cut the entry short before the guest ran (or the
+  // guest spins in place); each such kick doubles the next quantum (up to
+  // 2^kMaxStretch), and any change resets it. RIP alone is not enough: a
+  // tight loop is often kicked at the same instruction.
+  static constexpr unsigned kMaxStretch = 10;
+  bool watchProgress_ = false;
+  unsigned stretch_ = 0;
+  kvm_regs lastKickRegs_{};
+  bool exitedSinceKick_ = true;
   State state_ = State::Running;
   std::optional<RunOutcome> stop_;
   CpuCounters counters_;

@@ -16,6 +16,13 @@ void ignoreKick(int) {}  // the kick's only job is to make KVM_RUN return EINTR
 int signalNumber() { return SIGRTMIN + 1; }
 }  // namespace
 
+uint64_t monotonicResolutionNs() {
+  timespec res{};
+  clock_getres(CLOCK_MONOTONIC, &res);
+  uint64_t ns = static_cast<uint64_t>(res.tv_sec) * 1000000000ull + static_cast<uint64_t>(res.tv_nsec);
+  return ns == 0 ? 1 : ns;
+}
+
 QuantumTimer::QuantumTimer(Vcpu& vcpu) {
   int signo = signalNumber();
   struct sigaction action{};
@@ -37,10 +44,7 @@ QuantumTimer::QuantumTimer(Vcpu& vcpu) {
   event._sigev_un._tid = static_cast<pid_t>(::syscall(SYS_gettid));
   if (timer_create(CLOCK_MONOTONIC, &event, &timer_) < 0)
     throw KvmError("timer", errnoMessage("timer_create(CLOCK_MONOTONIC)", errno));
-  timespec res{};
-  clock_getres(CLOCK_MONOTONIC, &res);
-  resolutionNs_ = static_cast<uint64_t>(res.tv_sec) * 1000000000ull + static_cast<uint64_t>(res.tv_nsec);
-  if (resolutionNs_ == 0) resolutionNs_ = 1;
+  resolutionNs_ = monotonicResolutionNs();
 }
 
 QuantumTimer::~QuantumTimer() {

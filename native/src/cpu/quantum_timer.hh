@@ -12,6 +12,9 @@ namespace kx {
 
 class Vcpu;
 
+// clock_getres(CLOCK_MONOTONIC) in ns (at least 1): the finest expiry the timer honours.
+uint64_t monotonicResolutionNs();
+
 class QuantumTimer {
  public:
   // Installs the handler and the masks for the calling thread and `vcpu`.

@@ -26,6 +26,7 @@ Vcpu::Vcpu(Vm& vm, unsigned id) : fd_(vm.createVcpu(id)) {
   if (page == MAP_FAILED) throw KvmError("kvm-setup-failed", errnoMessage("mmap of the vCPU run area", errno));
   run_ = static_cast<kvm_run*>(page);
   long pageSize = ::sysconf(_SC_PAGESIZE);
+  canSyncRegs_ = (vm.kvm().checkExtension(KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_REGS) != 0;
   int ringPage = vm.kvm().checkExtension(KVM_CAP_COALESCED_MMIO);
   if (ringPage > 0 && static_cast<size_t>(ringPage + 1) * pageSize <= mmapSize_) {
     ring_ = reinterpret_cast<abi::CoalescedRing*>(static_cast<char*>(page) + ringPage * pageSize);
@@ -33,6 +34,14 @@ Vcpu::Vcpu(Vm& vm, unsigned id) : fd_(vm.createVcpu(id)) {
     ringCapacity_ = static_cast<uint32_t>((pageSize - offsetof(abi::CoalescedRing, entries)) / sizeof(kvm_coalesced_mmio));
   }
 }
+
+void Vcpu::syncRegsOnExit() {
+  if (!canSyncRegs_) return;
+  run_->kvm_valid_regs = KVM_SYNC_X86_REGS;
+  regsSynced_ = true;
+}
+
+kvm_regs Vcpu::regsAtExit() const { return regsSynced_ ? run_->s.regs.regs : getRegs(); }
 
 Vcpu::~Vcpu() {
   if (run_) ::munmap(run_, mmapSize_);

@@ -31,6 +31,12 @@ class Vcpu {
   // One KVM_RUN. Returns 0, or the errno (EINTR when a signal kicked us out).
   int enter();
 
+  // Asks KVM to copy the general registers into the run page on every exit
+  // (KVM_CAP_SYNC_REGS), so reading them after an exit costs no ioctl.
+  void syncRegsOnExit();
+  // The general registers at the last exit: from the run page when synced, else KVM_GET_REGS.
+  kvm_regs regsAtExit() const;
+
   kvm_regs getRegs() const;
   void setRegs(const kvm_regs& regs);
   kvm_sregs getSregs() const;
@@ -49,6 +55,8 @@ class Vcpu {
   size_t mmapSize_ = 0;
   abi::CoalescedRing* ring_ = nullptr;
   uint32_t ringCapacity_ = 0;
+  bool regsSynced_ = false;
+  bool canSyncRegs_ = false;
 };
 
 }  // namespace kx
