@@ -1,5 +1,7 @@
 // doctor's judgement: from a host's facts, a report line per concern and
 // whether runs can work here at all.
+import { FLAVOUR_MEANING, kvmFlavourOf } from '../host/kvm-flavour.js';
+import { witnessSummary } from '../results/witness.js';
 import type { HostFacts } from './facts.js';
 
 export interface Finding {
@@ -20,11 +22,9 @@ const OPTIONAL: Record<string, string> = {
   GET_TSC_KHZ: 'the TSC frequency is calibrated instead of read from KVM',
 };
 
-export function kvmFlavour(facts: Pick<HostFacts, 'cpuFlags' | 'pvmModule'>): string {
-  if (facts.pvmModule) return 'pvm (software virtualisation: ring-0 guest code is emulated, ring 3 runs natively)';
-  if (facts.cpuFlags.includes('vmx')) return 'vmx (Intel VT-x)';
-  if (facts.cpuFlags.includes('svm')) return 'svm (AMD-V)';
-  return 'none detected (no vmx or svm flag, no kvm_pvm module)';
+export function kvmFlavourText(facts: Pick<HostFacts, 'cpuFlags' | 'pvmModule'>): string {
+  const flavour = kvmFlavourOf(facts.cpuFlags, facts.pvmModule);
+  return `${flavour} (${FLAVOUR_MEANING[flavour]})`;
 }
 
 function capabilityFindings(caps: Record<string, number>): { findings: Finding[]; missingRequired: boolean } {
@@ -43,7 +43,7 @@ function capabilityFindings(caps: Record<string, number>): { findings: Finding[]
 }
 
 export function diagnose(facts: HostFacts): { findings: Finding[]; runnable: boolean } {
-  const findings: Finding[] = [{ level: 'info', topic: 'kvm flavour', text: kvmFlavour(facts) }];
+  const findings: Finding[] = [{ level: 'info', topic: 'kvm flavour', text: kvmFlavourText(facts) }];
   let runnable = facts.kvm.ok;
   if (!facts.kvm.ok) {
     findings.push({ level: 'fail', topic: facts.kvmDevice, text: facts.kvm.message });
@@ -58,7 +58,12 @@ export function diagnose(facts: HostFacts): { findings: Finding[]; runnable: boo
         ? { level: 'ok', topic: 'TSC rate', text: `${(probe.tscKhz / 1e6).toFixed(3)} GHz from KVM_GET_TSC_KHZ` }
         : { level: 'warn', topic: 'TSC rate', text: 'KVM does not report it; each run calibrates it' },
     );
-    findings.push({ level: 'info', topic: 'kernel counters', text: `${probe.kvmStatNames.length} per-vCPU counters become kvm.<name> columns` });
+    const flavour = kvmFlavourOf(facts.cpuFlags, facts.pvmModule);
+    findings.push({ level: 'info', topic: 'kernel counters', text: `${probe.kvmStatNames.length} per-vCPU counters become kvm.<name> columns; ${witnessSummary(flavour)}` });
+    if (facts.kick) {
+      const us = (ns: number) => (ns / 1000).toFixed(1);
+      findings.push({ level: 'info', topic: 'timer kick', text: `${us(facts.kick.medianNs)} us from arming to KVM_RUN's return (measured); quanta below ${us(facts.kick.floorNs)} us are raised to that` });
+    }
   }
   const invariant = facts.cpuFlags.includes('constant_tsc') && facts.cpuFlags.includes('nonstop_tsc');
   findings.push(

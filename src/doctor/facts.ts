@@ -1,7 +1,8 @@
 // What `doctor` looks at, gathered from the real host: /proc, /sys, the
 // KVM device and perf. Kept apart from the judgement (diagnose.ts) so the
 // judgement can be tested with any host's facts.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { hasPvmModule, readCpuInfo } from '../host/kvm-flavour.js';
 import { isNativeError, nativeCore, type KvmProbe, type PerfProbe } from '../native/addon.js';
 
 export interface HostFacts {
@@ -12,6 +13,8 @@ export interface HostFacts {
   perf: PerfProbe;
   perfEventParanoid: number | undefined;
   timerResolutionNs: number;
+  /** What a timer kick costs on this KVM (measured where the device works). */
+  kick?: { medianNs: number; floorNs: number };
 }
 
 function read(file: string): string | undefined {
@@ -32,13 +35,15 @@ export function gatherFacts(kvmDevice: string): HostFacts {
     kvm = { ok: false, code: error.code, message: error.message };
   }
   const paranoid = read('/proc/sys/kernel/perf_event_paranoid');
+  const kick = kvm.ok ? core.measureKickCost(kvmDevice) : undefined;
   return {
-    cpuFlags: /^flags\s*:(.*)$/m.exec(read('/proc/cpuinfo') ?? '')?.[1].trim().split(/\s+/) ?? [],
-    pvmModule: existsSync('/sys/module/kvm_pvm'),
+    cpuFlags: readCpuInfo().flags,
+    pvmModule: hasPvmModule(),
     kvmDevice,
     kvm,
     perf: core.probePerf(),
     perfEventParanoid: paranoid === undefined ? undefined : Number(paranoid.trim()),
     timerResolutionNs: core.timerResolutionNs(),
+    kick,
   };
 }

@@ -1,12 +1,17 @@
 // The CSV contract (DESIGN.md): which columns a results file has, in which
 // order, and how a RunResult becomes a row. Readers (resume, compare, merge,
 // summary) use the same helpers to tell parameters from metrics.
+import { isKvmFlavour } from '../host/kvm-flavour.js';
 import type { RunResult, RunSpec } from '../types.js';
+import { witnessVerdict } from './witness.js';
 
 export const LEAD_COLUMNS = ['experiment', 'run_id', 'point', 'repeat', 'status', 'exit_cause', 'error'] as const;
 
 /** The first statistic column: everything between `error` and it is a parameter. */
 export const FIRST_STAT_COLUMN = 'simTicks';
+
+/** Our counts checked against the kernel's (src/results/witness.ts); after the kvm.<name> columns. */
+export const WITNESS_COLUMN = 'witness';
 
 /** How each run's numbers were made; identical across runs of one configuration. */
 export const MEASUREMENT_COLUMNS = ['tscHz', 'tscSource', 'timerResolutionNs', 'quantumNs', 'kickCostNs', 'coalescing'] as const;
@@ -42,6 +47,7 @@ export function headerFor(set: ColumnSet): string[] {
     ...set.stats,
     ...set.devices,
     ...set.kvm.map((name) => `kvm.${name}`),
+    WITNESS_COLUMN,
     ...MEASUREMENT_COLUMNS,
     ...PROVENANCE_COLUMNS,
   ];
@@ -59,7 +65,7 @@ export function metricColumnsOf(header: string[]): string[] {
   const start = header.indexOf(FIRST_STAT_COLUMN);
   const end = header.indexOf(MEASUREMENT_COLUMNS[0]);
   if (start < 0) return [];
-  return header.slice(start, end < 0 ? undefined : end).filter((c) => c !== 'instsSource');
+  return header.slice(start, end < 0 ? undefined : end).filter((c) => c !== 'instsSource' && c !== WITNESS_COLUMN);
 }
 
 export type Provenance = Record<(typeof PROVENANCE_COLUMNS)[number], string>;
@@ -77,6 +83,7 @@ export function rowFor(spec: RunSpec, result: RunResult, header: string[], prove
     ...result.stats,
     ...result.devices,
     ...Object.fromEntries(Object.entries(result.kvm).map(([k, v]) => [`kvm.${k}`, v])),
+    [WITNESS_COLUMN]: witnessVerdict(isKvmFlavour(provenance.kvm_flavour) ? provenance.kvm_flavour : undefined, result),
     ...result.measurement,
     ...provenance,
     start_time: result.startTime,

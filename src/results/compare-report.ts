@@ -25,7 +25,7 @@ function reportRows(comparison: Comparison, options: ReportOptions = {}): string
 export function renderTerminal(comparison: Comparison, options: ReportOptions = {}): string {
   const rows = reportRows(comparison, options);
   const table = rows.length > 0 ? alignedTable([COLUMNS, ...rows]) : [];
-  return [...table, ...missingLines(comparison), summaryLine(comparison)].join('\n') + '\n';
+  return [...table, ...noteLines(comparison), summaryLine(comparison)].join('\n') + '\n';
 }
 
 export function renderMarkdown(comparison: Comparison, options: ReportOptions & { title: string }): string {
@@ -34,7 +34,7 @@ export function renderMarkdown(comparison: Comparison, options: ReportOptions & 
     rows.length > 0
       ? ['', markdownRow(COLUMNS), markdownRow(COLUMNS.map((c) => (NUMERIC_COLUMNS.has(c) ? '---:' : '---'))), ...rows.map(markdownRow)]
       : [];
-  const missing = missingLines(comparison).map((line) => `- ${escapeMarkdown(line)}`);
+  const missing = noteLines(comparison).map((line) => `- ${escapeMarkdown(line)}`);
   return [`### ${escapeMarkdown(options.title)}`, '', `**${summaryLine(comparison)}**`, ...table, ...(missing.length > 0 ? ['', ...missing] : [])].join('\n') + '\n';
 }
 
@@ -43,7 +43,8 @@ function summaryLine(comparison: Comparison): string {
   return (
     `${comparison.failed ? 'FAIL' : 'PASS'}: ${plural(comparison.regressions, 'regression')}, ` +
     `${plural(comparison.improvements, 'improvement')} in ${plural(comparison.pointsCompared, 'matched point')}` +
-    (missing > 0 ? `; ${plural(missing, 'point')} missing` : '')
+    (missing > 0 ? `; ${plural(missing, 'point')} missing` : '') +
+    (comparison.witnessDisagreements.length > 0 ? `; ${plural(comparison.witnessDisagreements.length, 'run')} whose counts the kernel contradicts` : '')
   );
 }
 
@@ -80,8 +81,9 @@ function statusRow(regression: StatusRegression): string[] {
   ];
 }
 
-function missingLines(comparison: Comparison): string[] {
+function noteLines(comparison: Comparison): string[] {
   return [
+    ...comparison.witnessDisagreements.map((d) => `witness disagrees in ${d.file}, run ${d.runId}: ${d.verdict}`),
     ...comparison.missingInCurrent.map((point) => `missing in current: ${point.experiment} ${pointLabel(point)}`),
     ...comparison.missingInBaseline.map((point) => `missing in baseline: ${point.experiment} ${pointLabel(point)}`),
   ];

@@ -2,10 +2,11 @@
 // parameter values; point numbers shift when a sweep changes) and judges each
 // metric's mean over ok repeats against its tolerance.
 import { UsageError } from '../errors.js';
-import { metricColumnsOf } from './columns.js';
+import { metricColumnsOf, WITNESS_COLUMN } from './columns.js';
 import type { ResultsTable } from './read-csv.js';
 import { summarizePoints, type PointSummary } from './summary.js';
 import { defaultTolerance, verdictFor, type Tolerance, type Verdict } from './tolerance.js';
+import { isDisagreement } from './witness.js';
 
 export interface PointId {
   experiment: string;
@@ -34,11 +35,19 @@ export interface StatusRegression {
   current: RunCounts;
 }
 
+/** A row whose own counts disagree with the kernel's: its numbers cannot be trusted, whatever they compare to. */
+export interface WitnessDisagreement {
+  file: string;
+  runId: string;
+  verdict: string;
+}
+
 export interface Comparison {
   pointsCompared: number;
   /** Every compared metric of every matched point, whatever its verdict. */
   changes: MetricChange[];
   statusRegressions: StatusRegression[];
+  witnessDisagreements: WitnessDisagreement[];
   missingInBaseline: PointId[];
   missingInCurrent: PointId[];
   regressions: number;
@@ -88,16 +97,22 @@ export function compareResults(baseline: ResultsTable, current: ResultsTable, op
   const missingInBaseline = [...currentPoints].filter(([key]) => !baselinePoints.has(key)).map(([, s]) => pointIdOf(s));
   const regressions = statusRegressions.length + changes.filter((c) => c.verdict === 'regression').length;
   const missing = missingInCurrent.length + missingInBaseline.length;
+  const witnessDisagreements = [baseline, current].flatMap(disagreementsIn);
   return {
     pointsCompared: matched.length,
     changes,
     statusRegressions,
+    witnessDisagreements,
     missingInBaseline,
     missingInCurrent,
     regressions,
     improvements: changes.filter((c) => c.verdict === 'improved').length,
-    failed: regressions > 0 || (options.failOnMissing === true && missing > 0),
+    failed: regressions > 0 || witnessDisagreements.length > 0 || (options.failOnMissing === true && missing > 0),
   };
+}
+
+function disagreementsIn(table: ResultsTable): WitnessDisagreement[] {
+  return table.rows.filter((row) => isDisagreement(row[WITNESS_COLUMN])).map((row) => ({ file: table.file, runId: row.run_id, verdict: row[WITNESS_COLUMN] }));
 }
 
 function sharedMetrics(baseline: ResultsTable, current: ResultsTable): string[] {

@@ -4,24 +4,15 @@ import { readFileSync, existsSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { dirname } from 'node:path';
 import { execa } from 'execa';
+import { hasPvmModule, kvmFlavourOf, readCpuInfo, type KvmFlavour } from '../host/kvm-flavour.js';
 import { packagePath } from '../package-root.js';
 import type { Provenance } from './columns.js';
 
 export type HostProvenance = Omit<Provenance, 'start_time' | 'end_time'>;
 
-function cpuInfo(): string {
-  try {
-    return readFileSync('/proc/cpuinfo', 'utf8');
-  } catch {
-    return '';
-  }
-}
-
-/** vmx, svm or pvm, "none" without /dev/kvm. Decided from facts, never assumed (PLATFORM.md). */
-export function kvmFlavour(cpuinfo: string, hasPvmModule: boolean, hasKvmDevice: boolean): string {
-  const flags = /^flags\s*:(.*)$/m.exec(cpuinfo)?.[1].split(/\s+/) ?? [];
-  const kind = hasPvmModule ? 'pvm' : flags.includes('vmx') ? 'vmx' : flags.includes('svm') ? 'svm' : 'unknown';
-  return hasKvmDevice ? kind : `none (${kind} host without /dev/kvm)`;
+/** The flavour, or "none (<flavour> host without /dev/kvm)": the row says what ran it. */
+export function flavourColumn(flavour: KvmFlavour, hasKvmDevice: boolean): string {
+  return hasKvmDevice ? flavour : `none (${flavour} host without /dev/kvm)`;
 }
 
 export function toolVersion(): string {
@@ -37,13 +28,13 @@ async function gitState(file: string): Promise<{ sha: string; dirty: string }> {
 }
 
 export async function hostProvenance(experimentFile: string, kvmDevice: string): Promise<HostProvenance> {
-  const info = cpuInfo();
+  const info = readCpuInfo();
   const git = await gitState(experimentFile);
   return {
     host: hostname(),
     kernel: release(),
-    kvm_flavour: kvmFlavour(info, existsSync('/sys/module/kvm_pvm'), existsSync(kvmDevice)),
-    cpu_model: /^model name\s*:\s*(.*)$/m.exec(info)?.[1] ?? '',
+    kvm_flavour: flavourColumn(kvmFlavourOf(info.flags, hasPvmModule()), existsSync(kvmDevice)),
+    cpu_model: info.modelName,
     node_version: process.version,
     tool_version: toolVersion(),
     git_sha: git.sha,

@@ -1,6 +1,6 @@
 // doctor's decisions on faked hosts: this machine is only one of them.
 import { describe, expect, it } from 'vitest';
-import { diagnose, kvmFlavour } from '../../src/doctor/diagnose.js';
+import { diagnose, kvmFlavourText } from '../../src/doctor/diagnose.js';
 import type { HostFacts } from '../../src/doctor/facts.js';
 
 const allCaps = { USER_MEMORY: 1, SET_TSS_ADDR: 1, COALESCED_MMIO: 2, COALESCED_PIO: 1, IMMEDIATE_EXIT: 1, SET_GUEST_DEBUG: 1, USER_NMI: 1, BINARY_STATS_FD: 1, GET_TSC_KHZ: 1, NR_VCPUS: 2, EXIT_HYPERCALL: 4096 };
@@ -26,6 +26,9 @@ describe('doctor', () => {
     const report = diagnose(host({}));
     expect(report.runnable).toBe(true);
     expect(finding(host({}), 'kvm flavour')?.text).toMatch(/^pvm/);
+    // PVM never counts io_exits: the witness can only bound port IO there.
+    expect(finding(host({}), 'kernel counters')?.text).toContain('numIO + numCoalescedPIO <= kvm.insn_emulation');
+    expect(finding(host({ kick: { medianNs: 30_000, floorNs: 60_000 } }), 'timer kick')?.text).toContain('quanta below 60.0 us are raised');
     expect(finding(host({}), 'PMU')).toMatchObject({ level: 'warn' });
     expect(finding(host({}), 'PMU')?.text).toContain('singlestep');
     expect(finding(host({}), 'TSC rate')?.text).toBe('2.000 GHz from KVM_GET_TSC_KHZ');
@@ -35,7 +38,8 @@ describe('doctor', () => {
     const facts = host({ pvmModule: false, cpuFlags: ['vmx', 'constant_tsc', 'nonstop_tsc'], perf: { errno: 0, error: '', cause: '' } });
     const report = diagnose(facts);
     expect(report.runnable).toBe(true);
-    expect(kvmFlavour(facts)).toMatch(/^vmx/);
+    expect(kvmFlavourText(facts)).toMatch(/^vmx/);
+    expect(finding(facts, 'kernel counters')?.text).toContain('numIO + numCoalescedPIO = kvm.io_exits');
     expect(report.findings.filter((f) => f.level === 'warn' || f.level === 'fail')).toEqual([]);
   });
 

@@ -31,8 +31,7 @@ describe.skipIf(!HAS_KVM)('bundled guests on /dev/kvm', { timeout: KVM_TEST_TIME
     expect(Number(mmio['mmioSink.outOfOrder'])).toBe(0);
     expect(Number(mmio.numIO)).toBe(RUNTIME_EXIT_WRITES);
     // The kernel's own counters are the independent witness.
-    expect(Number(pio['kvm.io_exits'])).toBe(Number(pio.numIO));
-    expect(Number(mmio['kvm.mmio_exits'])).toBe(Number(mmio.numMMIO));
+    for (const row of [pio, mmio]) expect(row.witness).toMatch(/^agree \(.*mmio\)$/);
   });
 
   it('compute prints the checksum the host computes', async () => {

@@ -15,7 +15,8 @@ struct CpuCounters {
   uint64_t numExitSignal = 0;     // exits because the quantum timer kicked the vCPU
   uint64_t numStretchedQuanta = 0;  // kicks that found no progress, each doubling the next quantum
   uint64_t numMMIO = 0;           // MMIO exits serviced in user space
-  uint64_t numCoalescedMMIO = 0;  // accesses replayed from the coalesced ring (MMIO and PIO)
+  uint64_t numCoalescedMMIO = 0;  // MMIO writes replayed from the coalesced ring
+  uint64_t numCoalescedPIO = 0;   // port writes replayed from the coalesced ring
   uint64_t numIO = 0;             // port-IO exits (one per exit, whatever its repeat count)
   uint64_t numHalt = 0;           // HLT exits
   uint64_t numInterrupts = 0;     // interrupts and NMIs delivered to the vCPU

@@ -351,11 +351,13 @@ void KvmCpu::drainCoalescedRing() {
     uint64_t address = entry.phys_addr;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     ring->first = (first + 1) % capacity;
-    ++counters_.numCoalescedMMIO;
-    if (pio)
+    if (pio) {
+      ++counters_.numCoalescedPIO;
       access(io_, address, data, len, true, counters_.numUnclaimedIO);
-    else
+    } else {
+      ++counters_.numCoalescedMMIO;
       access(mmio_, address, data, len, true, counters_.numUnclaimedMMIO);
+    }
   }
 }
 
