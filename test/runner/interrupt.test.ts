@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cli, STAND_IN_WORKER, untilStderr, workspace } from '../support/cli.js';
-import { isRunning } from '../support/processes.js';
+import { isRunning, signalIfRunning } from '../support/processes.js';
 import { dryRun, readCsvLines, workerPids } from '../support/sweep-output.js';
 
 const env = { RUN_EXPERIMENTS_WORKER: STAND_IN_WORKER };
@@ -27,7 +27,7 @@ const interruptions = [
     // signal can wait behind an fdatasync); this takes the losing order on purpose.
     how: 'to the workers, then the runner (Ctrl-C, in the order that races)',
     send: async (runner: number, workers: number[]) => {
-      for (const pid of workers) process.kill(pid, 'SIGINT');
+      for (const pid of workers) signalIfRunning(pid, 'SIGINT');
       await sleep(100);
       process.kill(runner, 'SIGINT');
     },

@@ -41,3 +41,12 @@ export async function waitUntilGone(pids: number[], timeoutMs = 10_000): Promise
     await sleep(20);
   }
 }
+
+/** Sends `signal` unless the process is already gone: a worker may end between being seen and being signalled. */
+export function signalIfRunning(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
