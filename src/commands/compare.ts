@@ -16,10 +16,14 @@ export const compare: CommandDefinition = {
   usage: 'run-experiments compare <baseline.csv> <current.csv> [options]',
   details:
     'Points are matched by experiment and parameter values. For each metric the mean over ok repeats is compared; ' +
-    'a rise beyond the tolerance is a regression, a fall beyond it an improvement. Default tolerances: 0 for event ' +
-    'counters (num*, committedInsts, kvm.*, device counters), 10% for times and cycles (simTicks, simSeconds, ' +
-    'hostSeconds, hostCycles, numCycles, idleTicks). A point whose current runs are not all ok while its baseline ' +
-    'runs were is a regression too. When GITHUB_STEP_SUMMARY is set, the markdown report is appended to it.',
+    'a rise beyond the tolerance is a regression, a fall beyond it an improvement. By default only counts the guest ' +
+    'decides are compared, exactly (numIO, numMMIO, numCoalescedMMIO/PIO, numHypercalls, committedInsts, device ' +
+    'counters, kvm.io_exits, kvm.mmio_exits); times (simTicks, hostSeconds, numVMExits, numInterrupts, ...) and ' +
+    'host-dependent counters (numExitSignal, the other kvm.*) are left out unless named in --metrics (times then at ' +
+    '10%, counters exactly) or given a --tolerance. kvm.* counters are compared only between files from the same KVM ' +
+    'flavour. Exit status 1: a regression, a point whose runs are no longer all ok, no matched point at all, a compared ' +
+    'metric missing from either file, or a row whose witness disagrees with the kernel. docs/ci-gate.md has the table. ' +
+    'When GITHUB_STEP_SUMMARY is set, the markdown report is appended to it.',
   options: [
     { name: 'tolerance', value: 'METRIC=N[%]', repeatable: true, description: 'allowed rise of METRIC: N absolute, N% relative to the baseline' },
     { name: 'metrics', value: 'LIST', description: 'compare only these metrics (comma-separated)' },

@@ -1,8 +1,8 @@
 // Renders a Comparison for people: an aligned table for the terminal and the
 // same rows as GitHub markdown (for --markdown and the job summary). Both are
 // built from reportRows, so they cannot disagree.
-import type { Comparison, MetricChange, PointId, StatusRegression } from './compare.js';
-import type { Tolerance } from './tolerance.js';
+import type { ComparedTolerance, Comparison, MetricChange, PointId, StatusRegression } from './compare.js';
+
 
 const COLUMNS = ['experiment', 'point', 'metric', 'baseline', 'current', 'change', 'tolerance', 'verdict'];
 /** Right-aligned so that magnitudes line up. */
@@ -83,6 +83,11 @@ function statusRow(regression: StatusRegression): string[] {
 
 function noteLines(comparison: Comparison): string[] {
   return [
+    ...(comparison.pointsCompared === 0 ? ['no point of one file matches a point of the other: nothing was compared'] : []),
+    ...(comparison.kernelCountersLeftOut
+      ? [`kvm.* counters not compared: the baseline ran on ${comparison.kernelCountersLeftOut.baseline || 'an unknown flavour'}, the current file on ${comparison.kernelCountersLeftOut.current || 'an unknown flavour'}`]
+      : []),
+    ...comparison.missingMetrics.map((m) => `metric ${m.metric} is missing from ${m.missingFrom}: it cannot be compared`),
     ...comparison.witnessDisagreements.map((d) => `witness disagrees in ${d.file}, run ${d.runId}: ${d.verdict}`),
     ...comparison.missingInCurrent.map((point) => `missing in current: ${point.experiment} ${pointLabel(point)}`),
     ...comparison.missingInBaseline.map((point) => `missing in baseline: ${point.experiment} ${pointLabel(point)}`),
@@ -102,7 +107,7 @@ function formatChange(baseline: number, current: number): string {
   return baseline === 0 ? absolute : `${absolute} (${sign}${formatNumber((difference / Math.abs(baseline)) * 100)}%)`;
 }
 
-function formatTolerance(tolerance: Tolerance): string {
+function formatTolerance(tolerance: ComparedTolerance): string {
   return tolerance.kind === 'relative' ? `${formatNumber(tolerance.fraction * 100)}%` : formatNumber(tolerance.amount);
 }
 

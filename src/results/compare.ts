@@ -19,7 +19,7 @@ export interface MetricChange {
   /** Means over the ok repeats. */
   baseline: number;
   current: number;
-  tolerance: Tolerance;
+  tolerance: ComparedTolerance;
   verdict: Verdict;
 }
 
@@ -42,17 +42,28 @@ export interface WitnessDisagreement {
   verdict: string;
 }
 
+/** A metric the defaults (or --metrics) compare that one of the files lacks. */
+export interface MissingMetric {
+  metric: string;
+  missingFrom: string;
+}
+
+export type ComparedTolerance = Exclude<Tolerance, { kind: 'ignored' }>;
+
 export interface Comparison {
   pointsCompared: number;
   /** Every compared metric of every matched point, whatever its verdict. */
   changes: MetricChange[];
   statusRegressions: StatusRegression[];
   witnessDisagreements: WitnessDisagreement[];
+  missingMetrics: MissingMetric[];
+  /** Set when the files ran on different KVM flavours: their kvm.* counters were not compared. */
+  kernelCountersLeftOut?: { baseline: string; current: string };
   missingInBaseline: PointId[];
   missingInCurrent: PointId[];
   regressions: number;
   improvements: number;
-  /** Whether the comparison should fail a CI job. */
+  /** Whether the comparison should fail a CI job: a regression, no matched point, a disagreeing witness or a missing metric. */
   failed: boolean;
 }
 
@@ -66,10 +77,20 @@ export interface CompareOptions {
 
 export function compareResults(baseline: ResultsTable, current: ResultsTable, options: CompareOptions = {}): Comparison {
   const shared = sharedMetrics(baseline, current);
-  const metrics = options.metrics ?? shared;
-  requireKnown(metrics, shared, '--metrics', baseline, current);
+  requireKnown(options.metrics ?? [], shared, '--metrics', baseline, current);
   requireKnown([...(options.tolerances?.keys() ?? [])], shared, '--tolerance', baseline, current);
-  const toleranceOf = (metric: string) => options.tolerances?.get(metric) ?? defaultTolerance(metric);
+  // A metric named in --metrics is compared even if its class is left out by default.
+  const toleranceOf = (metric: string): Tolerance => options.tolerances?.get(metric) ?? defaultTolerance(metric, options.metrics?.includes(metric));
+  // By default every metric of either file that its class says to compare; one
+  // that only one file has cannot be compared, and a gate must not skip it silently.
+  const wanted = options.metrics ?? [...new Set([...metricColumnsOf(baseline.header), ...metricColumnsOf(current.header)])];
+  // The kernel counts differently on each flavour (no io_exits on PVM): its counters compare only like with like.
+  const flavours = [baseline, current].map(flavoursOf);
+  const sameFlavour = flavours[0] === flavours[1];
+  const comparable = (metric: string) => sameFlavour || !metric.startsWith('kvm.') || options.metrics?.includes(metric) === true;
+  const compared = wanted.filter((metric) => toleranceOf(metric).kind !== 'ignored' && comparable(metric));
+  const missingMetrics = compared.filter((metric) => !shared.includes(metric)).map((metric) => ({ metric, missingFrom: metricColumnsOf(baseline.header).includes(metric) ? current.file : baseline.file }));
+  const metrics = compared.filter((metric) => shared.includes(metric));
 
   const baselinePoints = byPointKey(summarizePoints(baseline));
   const currentPoints = byPointKey(summarizePoints(current));
@@ -89,7 +110,7 @@ export function compareResults(baseline: ResultsTable, current: ResultsTable, op
       const currentMean = after.metrics[metric]?.mean;
       // No ok run reported it on one side: nothing to compare (a status regression covers lost runs).
       if (baselineMean === undefined || currentMean === undefined) continue;
-      const tolerance = toleranceOf(metric);
+      const tolerance = toleranceOf(metric) as ComparedTolerance;
       changes.push({ point, metric, baseline: baselineMean, current: currentMean, tolerance, verdict: verdictFor(baselineMean, currentMean, tolerance) });
     }
   }
@@ -103,12 +124,23 @@ export function compareResults(baseline: ResultsTable, current: ResultsTable, op
     changes,
     statusRegressions,
     witnessDisagreements,
+    missingMetrics,
+    kernelCountersLeftOut: sameFlavour ? undefined : { baseline: flavours[0], current: flavours[1] },
     missingInBaseline,
     missingInCurrent,
     regressions,
     improvements: changes.filter((c) => c.verdict === 'improved').length,
-    failed: regressions > 0 || witnessDisagreements.length > 0 || (options.failOnMissing === true && missing > 0),
+    failed:
+      regressions > 0 ||
+      matched.length === 0 ||
+      witnessDisagreements.length > 0 ||
+      missingMetrics.length > 0 ||
+      (options.failOnMissing === true && missing > 0),
   };
+}
+
+function flavoursOf(table: ResultsTable): string {
+  return [...new Set(table.rows.map((row) => row.kvm_flavour ?? ''))].sort().join(', ');
 }
 
 function disagreementsIn(table: ResultsTable): WitnessDisagreement[] {
