@@ -16,6 +16,7 @@ import { CancelledError, runInWorker, workerCommand } from '../runner/run-worker
 import { runSweep } from '../runner/sweep-runner.js';
 import { plannedRuns, runSpecOf, type PlannedRun } from '../sweep/runs.js';
 import { parseShard, shardOf } from '../sweep/shard.js';
+import type { CountedRuns } from '../sweep/counted-runs.js';
 
 export const run: CommandDefinition = {
   name: 'run',
@@ -39,8 +40,8 @@ export const run: CommandDefinition = {
   run: runCommand,
 };
 
-function printDryRun(io: CommandIO, plan: ExperimentPlan, runs: PlannedRun[]): void {
-  io.stdout.write(`${plan.name}: ${runs.length} runs (${plan.points.length} points x ${plan.repeat} repeats) from ${plan.file}\n`);
+function printDryRun(io: CommandIO, plan: ExperimentPlan, runs: CountedRuns<PlannedRun>): void {
+  io.stdout.write(`${plan.name}: ${runs.count} runs (${plan.pointCount} points x ${plan.repeat} repeats) from ${plan.file}\n`);
   for (const r of runs) {
     const params = Object.entries(r.point.params)
       .map(([k, v]) => `${k}=${v}`)

@@ -16,7 +16,7 @@ export const validate: CommandDefinition = {
     for (const file of args.positionals) {
       try {
         const plan = await loadExperiment(resolve(io.cwd, file));
-        io.stdout.write(`${file}: ok (${plan.name}: ${plan.points.length} points x ${plan.repeat} repeats)\n`);
+        io.stdout.write(`${file}: ok (${plan.name}: ${plan.pointCount} points x ${plan.repeat} repeats)\n`);
       } catch (error) {
         if (!(error instanceof InputError)) throw error;
         problems.push(...error.problems);

@@ -1,9 +1,12 @@
 // load -> validate -> expand -> normalize, for one experiment file. The
-// result is a plan: every point's normalized configuration, its parameter
-// values for the CSV, and a way to point at the file for later errors.
+// result is a plan: a way to walk every point (its normalized configuration,
+// its parameter values for the CSV, and a way to point at the file for later
+// errors), each point made afresh as the walk reaches it, so that no pass
+// over a sweep holds all of its points.
 import { readFile } from 'node:fs/promises';
 import { InputError } from '../errors.js';
-import { sweepPoints, SweepError, type Point } from '../sweep/points.js';
+import { parseSweep, SweepError, type Point, type Sweep } from '../sweep/points.js';
+import { runId } from '../sweep/run-id.js';
 import { normalizePoint, type NormalizedPoint } from './experiment.js';
 import { locate, parseSource, type SourceFile, type YamlPath } from './source.js';
 import { validateData } from './validate.js';
@@ -22,7 +25,10 @@ export interface ExperimentPlan {
   name: string;
   repeat: number;
   paramColumns: string[];
-  points: PlannedPoint[];
+  /** How many points the sweep has after exclusions (counted when the file was checked). */
+  pointCount: number;
+  /** The points in expansion order, each planned when the walk reaches it; every call walks again from the first. */
+  points(): Generator<PlannedPoint>;
 }
 
 type Raw = Record<string, any>;
@@ -76,30 +82,75 @@ function paramsOf(doc: Raw, columns: string[]): Record<string, string> {
   return Object.fromEntries(columns.map((c) => [c, getPath(doc, c) === undefined ? '' : cellText(getPath(doc, c))]));
 }
 
+/** Distinct problems shown at most; a broken sweep of many points repeats the same few. */
+const MAX_PROBLEMS = 50;
+
+/**
+ * The pass that checks every point before anything runs: their problems
+ * (the first MAX_PROBLEMS distinct ones), then that no two points are the
+ * same configuration, which would give two runs one id. Returns the number
+ * of points. The duplicate check keeps each point's id in a map (about 150
+ * bytes a point, measured) until this pass ends, not while the sweep runs.
+ */
+function checkPoints(file: string, name: string, points: Iterable<PlannedPoint | string[]>): number {
+  const problems = new Set<string>();
+  const pointById = new Map<string, number>();
+  let duplicate: string | undefined;
+  let count = 0;
+  for (const point of points) {
+    count++;
+    if (Array.isArray(point)) {
+      for (const problem of point) if (problems.size < MAX_PROBLEMS) problems.add(problem);
+      if (problems.size === MAX_PROBLEMS) break;
+      continue;
+    }
+    // Repeat 0 stands for every repeat: two points share the ids of all their repeats or of none.
+    const id = runId(name, point.normalized, 0);
+    const twin = pointById.get(id);
+    if (twin === undefined) pointById.set(id, point.index);
+    else duplicate ??= `${file}: sweep points ${twin} and ${point.index} are the same configuration (a value listed twice?)`;
+  }
+  if (problems.size > 0) throw new InputError([...problems]);
+  if (duplicate) throw new InputError([duplicate]);
+  return count;
+}
+
+function parseSweepIn(source: SourceFile, sweep: Record<string, unknown> | undefined): Sweep {
+  try {
+    return parseSweep(sweep);
+  } catch (error) {
+    if (error instanceof SweepError) throw new InputError([`${locate(source, error.origin)}: ${error.message}`]);
+    throw error;
+  }
+}
+
 export function planExperiment(file: string, text: string): ExperimentPlan {
   const source = parseSource(file, text);
   const problems = validateData(source, source.data);
   if (problems.length > 0) throw new InputError(problems);
   const data = source.data as Raw;
   const base: Raw = Object.fromEntries(Object.entries(data).filter(([k]) => k !== 'sweep'));
-  let points: Point[];
-  try {
-    points = sweepPoints(data.sweep);
-  } catch (error) {
-    if (error instanceof SweepError) throw new InputError([`${locate(source, error.origin)}: ${error.message}`]);
-    throw error;
+  const sweep = parseSweepIn(source, data.sweep);
+  const columns = [...new Set([...leafPaths(base), ...sweep.paths])];
+  function* planned(): Generator<PlannedPoint | string[]> {
+    let index = 0;
+    for (const point of sweep.points()) yield planPoint(source, base, point, index++, columns);
   }
-  const swept = points[0].map((v) => v.path);
-  const columns = [...new Set([...leafPaths(base), ...swept])];
-  const planned = points.map((p, i) => planPoint(source, base, p, i, columns));
-  const errors = planned.filter((p): p is string[] => Array.isArray(p)).flat();
-  if (errors.length > 0) throw new InputError([...new Set(errors)].slice(0, 50));
+  const pointCount = checkPoints(file, data.name, planned());
+  if (pointCount === 0) throw new InputError([`${locate(source, ['sweep', 'exclude'])}: every combination of the sweep is excluded`]);
   return {
     file,
     name: data.name,
     repeat: data.repeat ?? 1,
     paramColumns: columns,
-    points: planned as PlannedPoint[],
+    pointCount,
+    *points() {
+      for (const point of planned()) {
+        // checkPoints saw every point plan cleanly; the same input plans the same way again.
+        if (Array.isArray(point)) throw new Error(`internal: a sweep point of ${file} planned cleanly once but not again`);
+        yield point;
+      }
+    },
   };
 }
 

@@ -2,7 +2,7 @@
 // /dev/kvm stops everything with one clear message and no rows are written.
 import { existsSync, readdirSync } from 'node:fs';
 import type { ExperimentPlan, PlannedPoint } from '../config/load-experiment.js';
-import { decideInstructionCounter, type Counter } from './instruction-counter.js';
+import { decideInstructionCounter, type Counter, type CounterDecision } from './instruction-counter.js';
 import { EnvironmentError, InputError } from '../errors.js';
 import { isNativeError, nativeCore, type KvmProbe } from '../native/addon.js';
 import { bundledGuestPath, imagePathOf } from '../sweep/runs.js';
@@ -18,7 +18,7 @@ export function checkImages(plans: ExperimentPlan[]): void {
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const plan of plans) {
-    for (const point of plan.points) {
+    for (const point of plan.points()) {
       const { guest } = point.normalized;
       const imagePath = imagePathOf(plan, point);
       const key = `${imagePath}\0${guest.format}\0${guest.memory}`;
@@ -57,30 +57,36 @@ export function probeKvm(device: string): KvmProbe {
 /**
  * How each point counts instructions, given this host's PMU. Impossible
  * requests are located errors; an automatic fallback is one note per sweep.
+ * The decision is pure and cheap, so counterFor makes it again for each run
+ * as it starts rather than keeping one per point for the whole sweep.
  */
 export function decideCounters(plans: ExperimentPlan[]): { counterFor(point: PlannedPoint): Counter; notes: string[] } {
   const perf = nativeCore().probePerf();
-  const chosen = new Map<PlannedPoint, Counter>();
-  const problems: string[] = [];
+  const decide = (point: PlannedPoint) => decideInstructionCounter(point.normalized.cpu, point.normalized.limits, perf);
+  const problems = new Set<string>();
   const notes = new Set<string>();
   for (const plan of plans) {
-    for (const point of plan.points) {
-      const decision = decideInstructionCounter(point.normalized.cpu, point.normalized.limits, perf);
-      if (!decision.ok) problems.push(`${point.locate(decision.field)}: ${decision.field.join('.')}: ${decision.message}`);
-      else {
-        chosen.set(point, decision.counter);
-        if (decision.note) notes.add(decision.note);
-      }
+    for (const point of plan.points()) {
+      const decision = decide(point);
+      if (!decision.ok) problems.add(`${point.locate(decision.field)}: ${decision.field.join('.')}: ${decision.message}`);
+      else if (decision.note) notes.add(decision.note);
     }
   }
-  if (problems.length > 0) throw new InputError([...new Set(problems)]);
-  return { counterFor: (point) => chosen.get(point)!, notes: [...notes] };
+  if (problems.size > 0) throw new InputError([...problems]);
+  // Every point was decided ok above, with the same host.
+  return { counterFor: (point) => (decide(point) as Extract<CounterDecision, { ok: true }>).counter, notes: [...notes] };
+}
+
+/** Whether any point of `plan` turns coalesced MMIO on. */
+function usesCoalescedMMIO(plan: ExperimentPlan): boolean {
+  for (const point of plan.points()) if (point.normalized.cpu.useCoalescedMMIO) return true;
+  return false;
 }
 
 /** Features an experiment asks for that this host's KVM cannot give; the runs go on without them. */
 export function capabilityWarnings(plans: ExperimentPlan[], probe: KvmProbe): string[] {
   const warnings: string[] = [];
-  const coalesced = plans.filter((p) => p.points.some((point) => point.normalized.cpu.useCoalescedMMIO));
+  const coalesced = plans.filter(usesCoalescedMMIO);
   if (coalesced.length > 0 && !(probe.capabilities.COALESCED_MMIO > 0))
     warnings.push(`${coalesced.map((p) => p.name).join(', ')}: cpu.useCoalescedMMIO is set, but this KVM has no KVM_CAP_COALESCED_MMIO: every write exits (the coalescing column says "unsupported")`);
   else if (coalesced.length > 0 && !(probe.capabilities.COALESCED_PIO > 0))

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { DurableCsv } from '../results/durable-csv.js';
 import { headerFor, rowFor, type ColumnSet } from '../results/columns.js';
 import type { HostProvenance } from '../results/provenance.js';
+import type { CountedRuns } from '../sweep/counted-runs.js';
 import type { RunResult, RunSpec, RunStatus } from '../types.js';
 import { runPool } from './pool.js';
 import { Progress, type ProgressStream } from './progress.js';
@@ -38,19 +39,38 @@ async function writeRunFolder(spec: RunSpec, result: RunResult): Promise<void> {
 }
 
 /**
- * `toSpec` builds each RunSpec only when its run starts, so the parent's
- * memory does not grow with the size of the sweep.
+ * The runs whose ids are not in `done`. Without --resume nothing is done and
+ * the runs pass as they are; otherwise counting the rest (for the progress
+ * line) walks the runs once more, making their ids but holding none of them.
+ */
+function notDone<Run extends { runId: string }>(runs: CountedRuns<Run>, done: Set<string>): CountedRuns<Run> {
+  if (done.size === 0) return runs;
+  const pending = (run: Run) => !done.has(run.runId);
+  let count = 0;
+  for (const run of runs) if (pending(run)) count++;
+  return {
+    count,
+    *[Symbol.iterator]() {
+      for (const run of runs) if (pending(run)) yield run;
+    },
+  };
+}
+
+/**
+ * The pool takes each run from `runs` only when a lane is free, and `toSpec`
+ * builds its RunSpec only then, so the parent's memory does not grow with
+ * the size of the sweep.
  */
 export async function runSweep<Run extends { runId: string }>(
   experiment: string,
-  runs: Run[],
+  runs: CountedRuns<Run>,
   toSpec: (run: Run) => RunSpec,
   options: SweepOptions,
 ): Promise<SweepOutcome> {
   const header = headerFor(options.columns);
   const { csv, done, movedAside } = await DurableCsv.open(options.csvFile, header, options.resume);
-  const pending = runs.filter((r) => !done.has(r.runId));
-  const progress = new Progress(options.progress, pending.length, experiment, options.quiet);
+  const pending = notDone(runs, done);
+  const progress = new Progress(options.progress, pending.count, experiment, options.quiet);
   try {
     await runPool(
       pending,
@@ -71,5 +91,5 @@ export async function runSweep<Run extends { runId: string }>(
   }
   const counts = progress.tally();
   const ran = Object.values(counts).reduce((a, b) => a + b, 0);
-  return { ran, skipped: runs.length - pending.length, counts, movedAside };
+  return { ran, skipped: runs.count - pending.count, counts, movedAside };
 }

@@ -1,12 +1,13 @@
 // An experiment plan into RunSpecs: one per point and repeat, each with its
-// stable id, its machine configuration and its output folder.
+// stable id, its machine configuration and its output folder. Runs are made
+// as they are asked for, so a sweep's runs are never all in memory at once.
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ExperimentPlan, PlannedPoint } from '../config/load-experiment.js';
 import { argsString } from '../config/experiment.js';
 import { packagePath } from '../package-root.js';
 import type { MachineSpec, RunSpec } from '../types.js';
+import type { CountedRuns } from './counted-runs.js';
 import { runId } from './run-id.js';
-import { InputError } from '../errors.js';
 
 export interface RunContext {
   outDir: string;
@@ -59,20 +60,15 @@ export interface PlannedRun {
   runId: string;
 }
 
-export function plannedRuns(plan: ExperimentPlan): PlannedRun[] {
-  const runs: PlannedRun[] = [];
-  const pointById = new Map<string, number>();
-  for (const point of plan.points) {
-    for (let repeat = 0; repeat < plan.repeat; repeat++) {
-      const id = runId(plan.name, point.normalized, repeat);
-      const twin = pointById.get(id);
-      if (twin !== undefined)
-        throw new InputError([`${plan.file}: sweep points ${twin} and ${point.index} are the same configuration (a value listed twice?)`]);
-      pointById.set(id, point.index);
-      runs.push({ point, repeat, runId: id });
-    }
-  }
-  return runs;
+/** Every point's repeats, in order; the duplicate points that would share ids were refused when the plan was made. */
+export function plannedRuns(plan: ExperimentPlan): CountedRuns<PlannedRun> {
+  return {
+    count: plan.pointCount * plan.repeat,
+    *[Symbol.iterator]() {
+      for (const point of plan.points())
+        for (let repeat = 0; repeat < plan.repeat; repeat++) yield { point, repeat, runId: runId(plan.name, point.normalized, repeat) };
+    },
+  };
 }
 
 export function runSpecOf(plan: ExperimentPlan, run: PlannedRun, context: RunContext): RunSpec {

@@ -2,6 +2,7 @@
 // belongs to shard (k mod n) + 1, so shards are balanced and disjoint, and
 // together they are exactly the unsharded sweep.
 import { UsageError } from '../errors.js';
+import type { CountedRuns } from './counted-runs.js';
 
 export interface Shard {
   index: number; // 1-based
@@ -16,6 +17,14 @@ export function parseShard(text: string): Shard {
   return { index, count };
 }
 
-export function shardOf<T>(runs: T[], shard: Shard): T[] {
-  return runs.filter((_, k) => k % shard.count === shard.index - 1);
+export function shardOf<Run>(runs: CountedRuns<Run>, shard: Shard): CountedRuns<Run> {
+  const first = shard.index - 1;
+  return {
+    // Runs first, first + n, first + 2n, ... below runs.count.
+    count: Math.ceil(Math.max(0, runs.count - first) / shard.count),
+    *[Symbol.iterator]() {
+      let k = 0;
+      for (const run of runs) if (k++ % shard.count === first) yield run;
+    },
+  };
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { planExperiment } from '../../src/config/load-experiment.js';
 import { InputError } from '../../src/errors.js';
+import { plannedRuns } from '../../src/sweep/runs.js';
+import { shardOf } from '../../src/sweep/shard.js';
 
 function problems(text: string): string[] {
   try {
@@ -15,7 +17,7 @@ function problems(text: string): string[] {
 describe('experiment files', () => {
   it('normalizes units and fills defaults', () => {
     const plan = planExperiment('exp.yaml', 'name: a\nguest: { program: hello, memory: 32MiB }\ncpu: { clock: 3GHz, timer: { quantum: 100us } }\nlimits: { maxTicks: 10ms, maxInsts: 1e9 }\n');
-    const n = plan.points[0].normalized;
+    const [{ normalized: n }] = plan.points();
     expect(n.guest.memory).toBe(32 * 2 ** 20);
     expect(n.cpu.clock).toBe(3e9);
     expect(n.cpu.timer.quantum).toBe(100_000);
@@ -64,12 +66,14 @@ describe('experiment files', () => {
         '    - { cpu.useCoalescedMMIO: false, cpu.timer.quantum: 10us }',
       ].join('\n'),
     );
-    expect(plan.points).toHaveLength(2 * 3 * 2 - 2);
+    const points = [...plan.points()];
+    expect(points).toHaveLength(2 * 3 * 2 - 2);
+    expect(plan.pointCount).toBe(points.length);
     expect(plan.paramColumns).toEqual(['guest.program', 'guest.args.count', 'cpu.useCoalescedMMIO', 'cpu.timer.quantum', 'guest.memory']);
-    expect(plan.points.map((p) => p.params['cpu.timer.quantum'])).toContain('100us');
-    const zipped = plan.points.map((p) => `${p.params['guest.args.count']}/${p.params['guest.memory']}`);
+    expect(points.map((p) => p.params['cpu.timer.quantum'])).toContain('100us');
+    const zipped = points.map((p) => `${p.params['guest.args.count']}/${p.params['guest.memory']}`);
     expect(new Set(zipped)).toEqual(new Set(['1/4MiB', '2/8MiB']));
-    expect(plan.points.some((p) => p.params['cpu.useCoalescedMMIO'] === 'false' && p.params['cpu.timer.quantum'] === '10us')).toBe(false);
+    expect(points.some((p) => p.params['cpu.useCoalescedMMIO'] === 'false' && p.params['cpu.timer.quantum'] === '10us')).toBe(false);
   });
 
   it('locates a bad swept value at its entry in the sweep', () => {
@@ -80,5 +84,38 @@ describe('experiment files', () => {
 
   it('rejects a swept path that the schema does not know', () => {
     expect(problems('name: a\nguest: { program: hello }\nsweep:\n  cpu.quantum: [1, 2]\n')[0]).toMatch(/^exp\.yaml:4:17: unknown key "quantum" in cpu/);
+  });
+
+  it('refuses a sweep whose every combination is excluded, at its exclude list', () => {
+    const text = 'name: a\nguest: { program: hello }\nsweep:\n  guest.args.count: [1, 2]\n  exclude:\n    - { guest.args.count: 1 }\n    - { guest.args.count: 2 }\n';
+    expect(problems(text)).toEqual(['exp.yaml:6:5: every combination of the sweep is excluded']);
+  });
+
+  it('refuses two points with the same configuration', () => {
+    expect(problems('name: a\nguest: { program: hello }\nsweep:\n  guest.args.count: [1, 2, 1]\n')).toEqual([
+      'exp.yaml: sweep points 0 and 2 are the same configuration (a value listed twice?)',
+    ]);
+  });
+});
+
+describe('sweeps made as they are walked', () => {
+  const plan = planExperiment('exp.yaml', 'name: a\nguest: { program: hello }\nrepeat: 3\nsweep:\n  guest.args.count: { from: 1, to: 7, step: 1 }\n');
+
+  it('makes the points afresh, in the same order, on every walk', () => {
+    const [first, second] = [[...plan.points()], [...plan.points()]];
+    expect(first.map((p) => p.params['guest.args.count'])).toEqual(['1', '2', '3', '4', '5', '6', '7']);
+    expect(second.map((p) => p.params)).toEqual(first.map((p) => p.params));
+    expect(second[0]).not.toBe(first[0]);
+  });
+
+  it('counts the runs of every shard without walking them, and the shards partition the runs', () => {
+    const runs = plannedRuns(plan);
+    const all = [...runs].map((r) => r.runId);
+    expect(runs.count).toBe(all.length);
+    for (const n of [1, 2, 4, 21, 25]) {
+      const shards = Array.from({ length: n }, (_, i) => shardOf(runs, { index: i + 1, count: n }));
+      for (const shard of shards) expect(shard.count).toBe([...shard].length);
+      expect(shards.flatMap((shard) => [...shard].map((r) => r.runId)).toSorted()).toEqual(all.toSorted());
+    }
   });
 });
