@@ -244,6 +244,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("checkImage", Napi::Function::New(env, CheckImage));
   exports.Set("probeKvm", Napi::Function::New(env, ProbeKvm));
   exports.Set("measureKickCost", Napi::Function::New(env, MeasureKickCost));
+  exports.Set("measureKickBelowNs", Napi::Number::New(env, static_cast<double>(kx::kMeasureKickBelowNs)));
   return exports;
 }
 

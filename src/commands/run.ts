@@ -11,7 +11,7 @@ import { nativeCore } from '../native/addon.js';
 import type { ColumnSet } from '../results/columns.js';
 import { hostProvenance } from '../results/provenance.js';
 import { writeSummaryCsv } from '../results/summary.js';
-import { capabilityWarnings, checkImages, decideCounters, probeKvm } from '../runner/preflight.js';
+import { capabilityWarnings, quantumWarnings, checkImages, decideCounters, probeKvm } from '../runner/preflight.js';
 import { CancelledError, runInWorker, workerCommand } from '../runner/run-worker.js';
 import { runSweep } from '../runner/sweep-runner.js';
 import { plannedRuns, runSpecOf, type PlannedRun } from '../sweep/runs.js';
@@ -83,7 +83,7 @@ async function runCommand(args: ParsedArgs, io: CommandIO): Promise<number> {
   // A stand-in worker (tests, benches) replaces the core, so the device is not its business.
   const probe = io.env.RUN_EXPERIMENTS_WORKER ? undefined : probeKvm(kvmDevice);
   const kvmStatNames = probe?.kvmStatNames ?? [];
-  if (probe) for (const warning of capabilityWarnings(plans, probe)) io.stderr.write(`warning: ${warning}\n`);
+  if (probe) for (const warning of [...capabilityWarnings(plans, probe), ...quantumWarnings(plans, kvmDevice)]) io.stderr.write(`warning: ${warning}\n`);
   const statNames = nativeCore().statNames();
   await mkdir(outDir, { recursive: true });
 

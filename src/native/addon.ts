@@ -50,6 +50,8 @@ export interface NativeCore {
   probePerf(): PerfProbe;
   timerResolutionNs(): number;
   measureKickCost(device: string): { medianNs: number; floorNs: number };
+  /** Quanta below this have the kick cost measured and may be raised to its floor. */
+  measureKickBelowNs: number;
 }
 
 let core: NativeCore | undefined;

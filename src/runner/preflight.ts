@@ -93,3 +93,24 @@ export function capabilityWarnings(plans: ExperimentPlan[], probe: KvmProbe): st
     warnings.push(`${coalesced.map((p) => p.name).join(', ')}: this KVM has no KVM_CAP_COALESCED_PIO: port writes are not coalesced (the coalescing column says "mmio-only")`);
   return warnings;
 }
+
+/**
+ * Quanta the core will raise to this host's kick floor (twice what a timer
+ * kick costs, measured here once; each run measures again and reports the
+ * quantum it used in quantumNs). One line per distinct quantum, located.
+ */
+export function quantumWarnings(plans: ExperimentPlan[], kvmDevice: string): string[] {
+  const core = nativeCore();
+  const short = new Map<number, string>();
+  for (const plan of plans)
+    for (const point of plan.points()) {
+      const quantum = point.normalized.cpu.timer.quantum;
+      if (quantum < core.measureKickBelowNs && !short.has(quantum)) short.set(quantum, point.locate(['cpu', 'timer', 'quantum']));
+    }
+  if (short.size === 0) return [];
+  const kick = core.measureKickCost(kvmDevice);
+  const us = (ns: number) => `${(ns / 1000).toFixed(1)} us`;
+  return [...short]
+    .filter(([quantum]) => quantum < kick.floorNs)
+    .map(([quantum, where]) => `${where}: cpu.timer.quantum ${us(quantum)} is shorter than a timer kick allows here (${us(kick.medianNs)} per kick, measured): runs use about ${us(kick.floorNs)} (the quantumNs column)`);
+}

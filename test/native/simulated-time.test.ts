@@ -32,7 +32,7 @@ describe.skipIf(!HAS_KVM)('simulated time on /dev/kvm', { timeout: KVM_TEST_TIME
 
   it('no quantum is too short to finish: short ones are raised to the measured kick floor', async () => {
     const quanta = { '1us': 1e3, '10us': 1e4, '100us': 1e5, '1ms': 1e6 };
-    const { table, runFile } = await runExperiment(
+    const { table, runFile, output } = await runExperiment(
       ['name: floor', 'guest: { program: compute, args: { count: 2000 } }', 'sweep:', `  cpu.timer.quantum: [${Object.keys(quanta).join(', ')}]`].join('\n'),
     );
     const rows = Object.entries(quanta).map(([text, ns]) => ({ ns, row: table.rows.find((r) => r['cpu.timer.quantum'] === text)! }));
@@ -43,6 +43,8 @@ describe.skipIf(!HAS_KVM)('simulated time on /dev/kvm', { timeout: KVM_TEST_TIME
       const floor = row.kickCostNs === '' ? 0 : 2 * num(row, 'kickCostNs');
       expect(num(row, 'quantumNs')).toBe(Math.max(ns, floor, num(row, 'timerResolutionNs')));
     }
+    // One located warning per raised quantum, before the runs.
+    expect(output).toMatch(/^warning: .*e\.yaml:\d+:\d+: cpu\.timer\.quantum 1\.0 us is shorter than a timer kick allows here/m);
     // Every host here or anywhere takes more than 1 us for a kick.
     expect(num(rows[0].row, 'quantumNs')).toBeGreaterThan(1e3);
     expect(rows[3].row.kickCostNs).toBe(''); // 1 ms is long enough not to measure
