@@ -1,3 +1,5 @@
+import { constants } from 'node:os';
+
 // Typed failures. Everything below the CLI throws one of these; only
 // src/cli/main.ts turns them into a message and an exit status.
 
@@ -35,4 +37,10 @@ export class EnvironmentError extends Error {
     super(message);
     this.name = 'EnvironmentError';
   }
+}
+
+/** The shell's status for a run ended by `signal` (SIGINT 130, SIGTERM 143): the abort reason src/cli/main.ts gives. */
+export function signalExitStatus(signal: unknown): number {
+  const number = typeof signal === 'string' ? constants.signals[signal as NodeJS.Signals] : undefined;
+  return 128 + (number ?? constants.signals.SIGINT);
 }

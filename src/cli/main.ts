@@ -2,15 +2,15 @@
 // The executable. The only place that calls process.exit: everything else
 // throws typed errors, which become a message and an exit status here.
 import { runCli } from './cli.js';
-import { EnvironmentError, InputError, UsageError } from '../errors.js';
+import { EnvironmentError, InputError, signalExitStatus, UsageError } from '../errors.js';
 
 const controller = new AbortController();
 let interrupts = 0;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     // First signal: stop cleanly (workers ended, completed rows kept). Second: leave now.
-    if (++interrupts > 1) process.exit(130);
-    controller.abort();
+    if (++interrupts > 1) process.exit(signalExitStatus(signal));
+    controller.abort(signal);
   });
 }
 

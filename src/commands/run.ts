@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import type { CommandDefinition, CommandIO, ParsedArgs } from '../cli/command.js';
 import { integerOption } from '../cli/parse-args.js';
 import { loadExperiment, type ExperimentPlan } from '../config/load-experiment.js';
-import { UsageError } from '../errors.js';
+import { UsageError, signalExitStatus } from '../errors.js';
 import { nativeCore } from '../native/addon.js';
 import type { ColumnSet } from '../results/columns.js';
 import { hostProvenance } from '../results/provenance.js';
@@ -107,8 +107,8 @@ async function runCommand(args: ParsedArgs, io: CommandIO): Promise<number> {
       });
     } catch (error) {
       if (error instanceof CancelledError) {
-        io.stderr.write(`\ninterrupted: completed rows are in ${csvFile}; continue with --resume\n`);
-        return 130;
+        io.stderr.write(`\ninterrupted${typeof io.signal.reason === 'string' ? ` by ${io.signal.reason}` : ''}: completed rows are in ${csvFile}; continue with --resume\n`);
+        return signalExitStatus(io.signal.reason);
       }
       throw error;
     }

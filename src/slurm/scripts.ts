@@ -120,7 +120,7 @@ export function slurmScripts(o: SlurmScriptOptions): SlurmScripts {
     `  --out ${shellQuote(`${shards}/task-`)}"\${SLURM_ARRAY_TASK_ID}" --shard "$SHARD" --jobs "\${SLURM_CPUS_PER_TASK:-1}" || status=$?`,
     // Status 1 means every run has its row, but some runs failed, timed out or crashed: that is a result (the
     // status column says which), so the task succeeds and the afterok merge still runs. Anything else
-    // (bad input 2, no KVM 3, interrupted 130, internal error) fails the task and holds the merge back.
+    // (bad input 2, no KVM 3, interrupted 130 or 143, internal error) fails the task and holds the merge back.
     '# Status 1: some runs failed, but every run has its row: a result, so the task succeeds and the merge runs.',
     'if ((status == 1)); then',
     '  echo "run-experiments: some runs did not succeed (see the status and error columns); the task counts as done so that the merge runs" >&2',

@@ -1,4 +1,4 @@
-// SIGINT mid-sweep stops cleanly: the status is 130, the rows written so far
+// SIGINT or SIGTERM mid-sweep stops cleanly: the status is 128 + the signal, the rows written so far
 // stay, the workers in flight are ended, and --resume finishes the rest.
 // The stand-in worker (RUN_EXPERIMENTS_WORKER) fakes the KVM run only: the
 // processes, signals, pipes and files are real.
@@ -21,11 +21,14 @@ async function workersInFlight(dir: string): Promise<number[]> {
 }
 
 const interruptions = [
-  { how: 'to the runner alone', send: async (runner: number) => void process.kill(runner, 'SIGINT') },
+  { how: 'SIGINT to the runner alone', status: 130, send: async (runner: number) => void process.kill(runner, 'SIGINT') },
+  // What Slurm's scancel and a CI job's timeout send.
+  { how: 'SIGTERM to the runner alone', status: 143, send: async (runner: number) => void process.kill(runner, 'SIGTERM') },
   {
     // Ctrl-C signals the whole process group. Which death the runner sees first is a race (its own
     // signal can wait behind an fdatasync); this takes the losing order on purpose.
-    how: 'to the workers, then the runner (Ctrl-C, in the order that races)',
+    how: 'SIGINT to the workers, then the runner (Ctrl-C, in the order that races)',
+    status: 130,
     send: async (runner: number, workers: number[]) => {
       for (const pid of workers) signalIfRunning(pid, 'SIGINT');
       await sleep(100);
@@ -34,9 +37,9 @@ const interruptions = [
   },
 ];
 
-describe('SIGINT mid-sweep', () => {
-  for (const { how, send } of interruptions) {
-    it(`${how}: exits 130 naming --resume, keeps the rows, leaves no worker; --resume completes`, async () => {
+describe('a signal mid-sweep', () => {
+  for (const { how, status, send } of interruptions) {
+    it(`${how}: exits ${status} naming --resume, keeps the rows, leaves no worker; --resume completes`, async () => {
       const dir = await workspace({ 'e.yaml': EXPERIMENT });
       const sweep = cli(['run', 'e.yaml', '-o', 'out', '-j', '2'], { cwd: dir, env });
       await untilStderr(sweep, / ok\n/);
@@ -46,7 +49,7 @@ describe('SIGINT mid-sweep', () => {
       await send(sweep.pid!, inFlight);
       const interrupted = await sweep;
 
-      expect(interrupted.exitCode).toBe(130);
+      expect(interrupted.exitCode).toBe(status);
       expect(interrupted.stderr).toContain('--resume');
       const csvFile = join(dir, 'out/interrupted.csv');
       const kept = await readCsvLines(csvFile);
