@@ -49,3 +49,8 @@ export function kvmFlavourOf(flags: string[], pvmModule: boolean): KvmFlavour {
 export function hasPvmModule(): boolean {
   return existsSync('/sys/module/kvm_pvm');
 }
+
+/** This host's flavour (whether or not /dev/kvm is usable). */
+export function hostKvmFlavour(): KvmFlavour {
+  return kvmFlavourOf(readCpuInfo().flags, hasPvmModule());
+}

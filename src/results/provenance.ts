@@ -4,7 +4,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { dirname } from 'node:path';
 import { execa } from 'execa';
-import { hasPvmModule, kvmFlavourOf, readCpuInfo, type KvmFlavour } from '../host/kvm-flavour.js';
+import { hostKvmFlavour, readCpuInfo, type KvmFlavour } from '../host/kvm-flavour.js';
 import { packagePath } from '../package-root.js';
 import type { Provenance } from './columns.js';
 
@@ -33,7 +33,7 @@ export async function hostProvenance(experimentFile: string, kvmDevice: string):
   return {
     host: hostname(),
     kernel: release(),
-    kvm_flavour: flavourColumn(kvmFlavourOf(info.flags, hasPvmModule()), existsSync(kvmDevice)),
+    kvm_flavour: flavourColumn(hostKvmFlavour(), existsSync(kvmDevice)),
     cpu_model: info.modelName,
     node_version: process.version,
     tool_version: toolVersion(),

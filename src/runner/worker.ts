@@ -7,9 +7,26 @@ import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { stringify } from 'csv-stringify/sync';
 import { isNativeError, nativeCore, type NativeRunResult } from '../native/addon.js';
-import type { RunResult, RunSpec } from '../types.js';
+import { hostKvmFlavour } from '../host/kvm-flavour.js';
+import type { MachineSpec, RunResult, RunSpec } from '../types.js';
 import { RESULT_FD } from './result-channel.js';
 import { statsTxt } from './stats-txt.js';
+
+/**
+ * What counted committedInsts. On PVM single-stepping sees ring-0 code only
+ * (ring-3 instructions raise no debug exit there), and the label says so.
+ */
+function instsSourceOf(counter: MachineSpec['instructionCounter']): string {
+  return counter === 'singlestep' && hostKvmFlavour() === 'pvm' ? 'singlestep-ring0' : counter;
+}
+
+/** An uncounted statistic is left out, so its cell stays empty instead of a 0 that averages in. */
+function withoutUncounted(r: NativeRunResult, counter: MachineSpec['instructionCounter']): NativeRunResult {
+  if (counter !== 'none') return r;
+  const drop = (values: Record<string, number>) => Object.fromEntries(Object.entries(values).filter(([name]) => name !== 'committedInsts'));
+  const kept = Object.keys(r.stats).map((name, i) => [name, r.statDescriptions[i]] as const).filter(([name]) => name !== 'committedInsts');
+  return { ...r, stats: drop(r.stats), statDescriptions: kept.map(([, d]) => d), dumps: r.dumps.map(drop), series: r.series.map(drop) };
+}
 
 function fromNative(spec: RunSpec, r: NativeRunResult, startTime: string): RunResult {
   return {
@@ -17,7 +34,7 @@ function fromNative(spec: RunSpec, r: NativeRunResult, startTime: string): RunRe
     status: r.ok ? 'ok' : 'failed',
     exitCause: r.exitCause,
     error: r.error,
-    stats: { ...r.stats, instsSource: spec.machine.instructionCounter },
+    stats: { ...r.stats, instsSource: instsSourceOf(spec.machine.instructionCounter) },
     kvm: r.kvmStats,
     devices: r.deviceStats,
     measurement: {
@@ -49,7 +66,7 @@ async function main(): Promise<void> {
   const startTime = new Date().toISOString();
   let result: RunResult;
   try {
-    const native = nativeCore().runMachine(spec.machine);
+    const native = withoutUncounted(nativeCore().runMachine(spec.machine), spec.machine.instructionCounter);
     await writeStatsFiles(spec, native);
     result = fromNative(spec, native, startTime);
   } catch (error) {

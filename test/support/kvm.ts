@@ -2,7 +2,7 @@
 // they were skipped where it does not (a PVM guest without nested KVM, CI
 // containers). Nothing in them is mocked.
 import { accessSync, constants, readFileSync } from 'node:fs';
-import { hasPvmModule, kvmFlavourOf, readCpuInfo } from '../../src/host/kvm-flavour.js';
+import { hostKvmFlavour } from '../../src/host/kvm-flavour.js';
 
 function usable(device: string): boolean {
   try {
@@ -16,7 +16,7 @@ function usable(device: string): boolean {
 export const KVM_DEVICE = process.env.KVM_DEVICE ?? '/dev/kvm';
 export const HAS_KVM = usable(KVM_DEVICE);
 /** vmx, svm, pvm or unknown: which witness rules (src/results/witness.ts) hold here. */
-export const KVM_FLAVOUR = kvmFlavourOf(readCpuInfo().flags, hasPvmModule());
+export const KVM_FLAVOUR = hostKvmFlavour();
 export const NO_KVM_REASON = `${KVM_DEVICE} is not usable on this host`;
 if (!HAS_KVM) console.warn(`[kvm tests skipped] ${NO_KVM_REASON}`);
 
