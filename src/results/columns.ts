@@ -24,6 +24,8 @@ export const PROVENANCE_COLUMNS = [
   'cpu_model',
   'node_version',
   'tool_version',
+  'tool_git_sha',
+  'tool_git_dirty',
   'git_sha',
   'git_dirty',
   'start_time',

@@ -1,5 +1,5 @@
-// Where a row came from: the machine, the KVM flavour, the tool, and the git
-// state of the repository holding the experiment file.
+// Where a row came from: the machine, the KVM flavour, the tool (its version
+// and commit), and the git state of the repository holding the experiment file.
 import { readFileSync, existsSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { dirname } from 'node:path';
@@ -29,7 +29,7 @@ async function gitState(file: string): Promise<{ sha: string; dirty: string }> {
 
 export async function hostProvenance(experimentFile: string, kvmDevice: string): Promise<HostProvenance> {
   const info = readCpuInfo();
-  const git = await gitState(experimentFile);
+  const [git, tool] = await Promise.all([gitState(experimentFile), gitState(packagePath('package.json'))]);
   return {
     host: hostname(),
     kernel: release(),
@@ -37,6 +37,9 @@ export async function hostProvenance(experimentFile: string, kvmDevice: string):
     cpu_model: info.modelName,
     node_version: process.version,
     tool_version: toolVersion(),
+    // Empty when the tool was installed from a package rather than run from its repository.
+    tool_git_sha: tool.sha,
+    tool_git_dirty: tool.dirty,
     git_sha: git.sha,
     git_dirty: git.dirty,
   };
