@@ -80,7 +80,8 @@ export function compareResults(baseline: ResultsTable, current: ResultsTable, op
   requireKnown(options.metrics ?? [], shared, '--metrics', baseline, current);
   requireKnown([...(options.tolerances?.keys() ?? [])], shared, '--tolerance', baseline, current);
   // A metric named in --metrics is compared even if its class is left out by default.
-  const toleranceOf = (metric: string): Tolerance => options.tolerances?.get(metric) ?? defaultTolerance(metric, options.metrics?.includes(metric));
+  const toleranceOf = (metric: string, context?: { coalesced: boolean }): Tolerance =>
+    options.tolerances?.get(metric) ?? defaultTolerance(metric, options.metrics?.includes(metric), context);
   // By default every metric of either file that its class says to compare; one
   // that only one file has cannot be compared, and a gate must not skip it silently.
   const wanted = options.metrics ?? [...new Set([...metricColumnsOf(baseline.header), ...metricColumnsOf(current.header)])];
@@ -105,12 +106,14 @@ export function compareResults(baseline: ResultsTable, current: ResultsTable, op
     if (before.okRuns === before.runs && after.okRuns < after.runs) {
       statusRegressions.push({ point, baseline: countsOf(before), current: countsOf(after) });
     }
+    const context = { coalesced: before.coalesced || after.coalesced };
     for (const metric of metrics) {
       const baselineMean = before.metrics[metric]?.mean;
       const currentMean = after.metrics[metric]?.mean;
       // No ok run reported it on one side: nothing to compare (a status regression covers lost runs).
       if (baselineMean === undefined || currentMean === undefined) continue;
-      const tolerance = toleranceOf(metric) as ComparedTolerance;
+      const tolerance = toleranceOf(metric, context);
+      if (tolerance.kind === 'ignored') continue;
       changes.push({ point, metric, baseline: baselineMean, current: currentMean, tolerance, verdict: verdictFor(baselineMean, currentMean, tolerance) });
     }
   }

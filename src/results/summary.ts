@@ -14,6 +14,8 @@ export interface PointSummary {
   params: Record<string, string>;
   runs: number;
   okRuns: number;
+  /** Whether a run of this point coalesced writes (the coalescing column): exits and ring entries then split by host timing. */
+  coalesced: boolean;
   /** By metric column; undefined when no ok run has a value for it. */
   metrics: Record<string, Description | undefined>;
 }
@@ -37,6 +39,7 @@ export function summarizePoints(table: ResultsTable): PointSummary[] {
       params: Object.fromEntries(params.map((column) => [column, first[column]])),
       runs: rows.length,
       okRuns: ok.length,
+      coalesced: rows.some((row) => row.coalescing === 'on' || row.coalescing === 'mmio-only'),
       metrics: Object.fromEntries(metrics.map((metric) => [metric, describe(numbersIn(ok, metric, table.file))])),
     };
   });

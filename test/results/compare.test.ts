@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe as suite, expect, it } from 'vitest';
 import { compare } from '../../src/commands/compare.js';
+import { headerFor } from '../../src/results/columns.js';
 import { InputError, UsageError } from '../../src/errors.js';
 import { FIXTURE_HEADER, fixtureRuns, makeTempDir, writeResultsFixture, type FixtureRun } from '../support/results-fixture.js';
 import { runCommand } from '../support/run-command.js';
@@ -76,6 +77,21 @@ suite('compare: verdicts and exit status', () => {
     const { code, stdout } = await compareFiles(onPvm, ['--tolerance', 'kvm.exits=0']);
     expect(code).toBe(0);
     expect(stdout).toContain('kvm.* counters not compared: the baseline ran on an unknown flavour, the current file on pvm');
+  });
+
+  it('with coalescing on, the exit/ring split follows the host; the devices still count every write exactly', async () => {
+    const header = headerFor({ params: ['guest.args.count'], stats: ['simTicks', 'numMMIO', 'numCoalescedMMIO'], devices: ['mmioSink.writes'], kvm: ['mmio_exits'] });
+    const runs = (coalescing: string, numMMIO: number, writes = 100) =>
+      fixtureRuns([0], 2).map((run) => ({ ...run, metrics: { coalescing, numMMIO, numCoalescedMMIO: 100 - numMMIO, 'kvm.mmio_exits': numMMIO, 'mmioSink.writes': writes } }));
+    const compareRuns = async (baseline: FixtureRun[], current: FixtureRun[]) => {
+      const dir = await makeTempDir();
+      await writeResultsFixture(dir, 'baseline.csv', baseline, header);
+      await writeResultsFixture(dir, 'current.csv', current, header);
+      return runCommand(compare, ['baseline.csv', 'current.csv'], dir);
+    };
+    expect((await compareRuns(runs('on', 0), runs('on', 1))).code).toBe(0);
+    expect((await compareRuns(runs('on', 0), runs('on', 1, 101))).code).toBe(1);
+    expect((await compareRuns(runs('off', 0), runs('off', 1))).code).toBe(1);
   });
 
   it('fails when no point matches, whatever the metrics', async () => {
