@@ -141,6 +141,7 @@ Napi::Value RunMachine(const Napi::CallbackInfo& info) {
     out.Set("timerResolutionNs", Napi::Number::New(env, static_cast<double>(r.timerResolutionNs)));
     out.Set("quantumNs", Napi::Number::New(env, static_cast<double>(r.quantumNs)));
     out.Set("kickCostNs", Napi::Number::New(env, static_cast<double>(r.kickCostNs)));
+    out.Set("seriesDropped", Napi::Number::New(env, static_cast<double>(r.seriesDropped)));
     out.Set("coalescing", r.coalescing);
     return out;
   });
@@ -244,6 +245,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("checkImage", Napi::Function::New(env, CheckImage));
   exports.Set("probeKvm", Napi::Function::New(env, ProbeKvm));
   exports.Set("measureKickCost", Napi::Function::New(env, MeasureKickCost));
+  exports.Set("minDumpEveryNs", Napi::Number::New(env, static_cast<double>(kx::kMinDumpEveryTicks) / 1000));
   exports.Set("measureKickBelowNs", Napi::Number::New(env, static_cast<double>(kx::kMeasureKickBelowNs)));
   return exports;
 }

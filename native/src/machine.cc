@@ -134,20 +134,30 @@ class PeriodicDumps {
       : cpu_(cpu), period_(period), clock_(clock), series_(series) {
     if (period_ > 0) cpu_.events().schedule(next_ = period_, [this] { fire(); });
   }
+  // Snapshots not kept because the series was full.
+  uint64_t dropped() const { return dropped_; }
 
  private:
   static constexpr size_t kMaxSnapshots = 100000;  // a bound on memory, whatever the period
   void fire() {
-    if (series_.size() >= kMaxSnapshots) return;
-    series_.push_back(statLines(cpu_.counters(), clock_, monotonicSeconds() - start_));
-    // On the period's grid, so that late service does not drift the series.
-    cpu_.events().schedule(next_ += period_, [this] { fire(); });
+    if (series_.size() < kMaxSnapshots)
+      series_.push_back(statLines(cpu_.counters(), clock_, monotonicSeconds() - start_));
+    else
+      ++dropped_;
+    // On the period's grid, so that late service does not drift the series;
+    // grid points already behind us (a quantum longer than the period) get no
+    // snapshot of their own, which would only repeat this one.
+    uint64_t now = cpu_.now();
+    next_ += period_;
+    if (next_ <= now) next_ += ((now - next_) / period_ + 1) * period_;
+    cpu_.events().schedule(next_, [this] { fire(); });
   }
   KvmCpu& cpu_;
   uint64_t period_;
   uint64_t next_ = 0;
   ClockParams clock_;
   std::vector<std::vector<StatLine>>& series_;
+  uint64_t dropped_ = 0;
   double start_ = monotonicSeconds();
 };
 
@@ -197,6 +207,9 @@ LoadedImage checkImage(const std::string& path, ImageFormat format, uint64_t mem
 
 MachineResult runMachine(const MachineConfig& config) {
   checkMemorySize(config.memoryBytes);
+  if (config.dumpEveryTicks != 0 && config.dumpEveryTicks < kMinDumpEveryTicks)
+    throw KvmError("stats-dump-period", "stats.dumpEvery must be at least 1ms (each snapshot kicks the vCPU out); got " +
+                                            decimal(static_cast<double>(config.dumpEveryTicks) / 1e9) + " ms");
   KvmDevice kvm(config.kvmDevice);
   kvm.requireExtension(KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY");
   kvm.requireExtension(KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR");
@@ -249,6 +262,7 @@ MachineResult runMachine(const MachineConfig& config) {
   result.deviceStats = collectDeviceStats(devices.all());
   result.timerResolutionNs = cpu.timerResolutionNs();
   result.quantumNs = cpu.effectiveQuantumNs();
+  result.seriesDropped = periodicDumps.dropped();
   return result;
 }
 

@@ -24,6 +24,12 @@ struct CoalescedZone {
 // kick seen on PVM (~28 us) or in a nested, emulated VM (~70 us).
 constexpr uint64_t kMeasureKickBelowNs = 1000000;
 
+// stats.dumpEvery below this is refused: each snapshot is a simulated-time
+// event that kicks the vCPU out (a kick costs ~30 us of host time on PVM, so
+// 1 ms already adds about 3% to simTicks), and a period shorter than a kick
+// would leave the guest no time to run at all.
+constexpr uint64_t kMinDumpEveryTicks = 1000000000;  // 1 ms
+
 struct MachineConfig {
   std::string kvmDevice = "/dev/kvm";
   std::string imagePath;
@@ -45,6 +51,7 @@ struct MachineResult {
   std::vector<StatLine> stats;               // gem5 names, final values
   std::vector<std::vector<StatLine>> dumps;   // one per guest "dump stats" request
   std::vector<std::vector<StatLine>> series;  // one per stats.dumpEvery period
+  uint64_t seriesDropped = 0;                 // periods past the series' bound, not kept
   StatValues kvmStats;                       // the kernel's counters, deltas over the run
   StatValues deviceStats;                    // "<device>.<stat>"
   // How the numbers were made, for provenance columns.

@@ -11,7 +11,7 @@ import { nativeCore } from '../native/addon.js';
 import type { ColumnSet } from '../results/columns.js';
 import { hostProvenance } from '../results/provenance.js';
 import { writeSummaryCsv } from '../results/summary.js';
-import { capabilityWarnings, quantumWarnings, checkImages, decideCounters, probeKvm } from '../runner/preflight.js';
+import { capabilityWarnings, quantumWarnings, checkDumpPeriods, checkImages, decideCounters, probeKvm } from '../runner/preflight.js';
 import { CancelledError, runInWorker, workerCommand } from '../runner/run-worker.js';
 import { runSweep } from '../runner/sweep-runner.js';
 import { plannedRuns, runSpecOf, type PlannedRun } from '../sweep/runs.js';
@@ -77,6 +77,7 @@ async function runCommand(args: ParsedArgs, io: CommandIO): Promise<number> {
   }
 
   checkImages(plans);
+  checkDumpPeriods(plans);
   const { counterFor, notes } = decideCounters(plans);
   for (const note of notes) io.stderr.write(`note: ${note}\n`);
   const worker = workerCommand(io.env);

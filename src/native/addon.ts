@@ -23,6 +23,8 @@ export interface NativeRunResult {
   quantumNs: number;
   /** The measured cost of a timer kick, for quanta short enough to ask; 0 otherwise. */
   kickCostNs: number;
+  /** stats.dumpEvery snapshots past the time series' bound (100,000), not kept. */
+  seriesDropped: number;
   coalescing: string;
 }
 
@@ -52,6 +54,8 @@ export interface NativeCore {
   measureKickCost(device: string): { medianNs: number; floorNs: number };
   /** Quanta below this have the kick cost measured and may be raised to its floor. */
   measureKickBelowNs: number;
+  /** The shortest stats.dumpEvery the core accepts. */
+  minDumpEveryNs: number;
 }
 
 let core: NativeCore | undefined;

@@ -14,7 +14,7 @@ export const FIRST_STAT_COLUMN = 'simTicks';
 export const WITNESS_COLUMN = 'witness';
 
 /** How each run's numbers were made; identical across runs of one configuration. */
-export const MEASUREMENT_COLUMNS = ['tscHz', 'tscSource', 'timerResolutionNs', 'quantumNs', 'kickCostNs', 'coalescing'] as const;
+export const MEASUREMENT_COLUMNS = ['tscHz', 'tscSource', 'timerResolutionNs', 'quantumNs', 'kickCostNs', 'coalescing', 'timeseriesRows', 'timeseriesDropped'] as const;
 
 /** Where a row came from. */
 export const PROVENANCE_COLUMNS = [

@@ -114,3 +114,16 @@ export function quantumWarnings(plans: ExperimentPlan[], kvmDevice: string): str
     .filter(([quantum]) => quantum < kick.floorNs)
     .map(([quantum, where]) => `${where}: cpu.timer.quantum ${us(quantum)} is shorter than a timer kick allows here (${us(kick.medianNs)} per kick, measured): runs use about ${us(kick.floorNs)} (the quantumNs column)`);
 }
+
+/** stats.dumpEvery below the core's minimum, refused before the first run with its location. */
+export function checkDumpPeriods(plans: ExperimentPlan[]): void {
+  const minimum = nativeCore().minDumpEveryNs;
+  const problems = new Set<string>();
+  for (const plan of plans)
+    for (const point of plan.points()) {
+      const period = point.normalized.stats.dumpEvery;
+      if (period !== 0 && period < minimum)
+        problems.add(`${point.locate(['stats', 'dumpEvery'])}: stats.dumpEvery must be at least ${minimum / 1e6} ms: each snapshot kicks the vCPU out of the guest, and a shorter period distorts simulated time or starves the guest`);
+    }
+  if (problems.size > 0) throw new InputError([...problems]);
+}

@@ -43,6 +43,8 @@ function fromNative(spec: RunSpec, r: NativeRunResult, startTime: string): RunRe
       timerResolutionNs: String(r.timerResolutionNs),
       quantumNs: String(r.quantumNs),
       kickCostNs: r.kickCostNs > 0 ? String(r.kickCostNs) : '',
+      timeseriesRows: spec.machine.dumpEveryTicks > 0 ? String(r.series.length) : '',
+      timeseriesDropped: spec.machine.dumpEveryTicks > 0 ? String(r.seriesDropped) : '',
       coalescing: r.coalescing,
     },
     startTime,

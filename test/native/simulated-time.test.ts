@@ -96,6 +96,29 @@ describe.skipIf(!HAS_KVM)('simulated time on /dev/kvm', { timeout: KVM_TEST_TIME
     expect(series.length - 1).toBe(4); // snapshots at 5, 10, 15 and 20 ms
   });
 
+  it('simulated time that would pass 2^63 ticks fails the run instead of saturating', async () => {
+    const { table } = await runExperiment(
+      ['name: overflow', 'guest: { program: compute, args: { count: 300 } }', 'sweep:', '  cpu.clock: [0.001Hz, 2GHz]'].join('\n'),
+    );
+    const slow = table.rows.find((r) => r['cpu.clock'] === '0.001Hz')!;
+    expect(slow).toMatchObject({ status: 'failed', exit_cause: 'sim-time-overflow' });
+    expect(slow.error).toContain('simulated time passed 2^63 ticks (cpu.clock 0.001 Hz, hostFactor 1)');
+    expect(table.rows.find((r) => r['cpu.clock'] === '2GHz')).toMatchObject({ status: 'ok', exit_cause: 'guest-exit' });
+  });
+
+  it('a time series has one row per period of simulated time, none repeated', async () => {
+    const { table, runFile } = await runExperiment(
+      ['name: series', 'guest: { program: compute, args: { count: 3000 } }', 'cpu: { timer: { quantum: 10ms } }', 'stats: { dumpEvery: 1ms }'].join('\n'),
+    );
+    const row = table.rows[0];
+    expect(row.status).toBe('ok');
+    const ticks = (await runFile(row, 'timeseries.csv')).trim().split('\n').slice(1).map((line) => Number(line.split(',')[0]));
+    expect(ticks.length).toBe(num(row, 'timeseriesRows'));
+    expect(num(row, 'timeseriesDropped')).toBe(0);
+    // Strictly increasing, at most one row per 1 ms period (1e9 ticks), even when a kick lands late.
+    for (let i = 1; i < ticks.length; i++) expect(Math.floor(ticks[i] / 1e9)).toBeGreaterThan(Math.floor(ticks[i - 1] / 1e9));
+  });
+
   it("stats.txt parses as gem5's and holds every CSV statistic with the same value", async () => {
     const { table, runFile } = await runExperiment('name: gem5\nguest: { program: pio-stream, args: { count: 100 } }\n');
     const row = table.rows[0];

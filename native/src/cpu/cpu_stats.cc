@@ -1,16 +1,27 @@
 #include "cpu/cpu_stats.hh"
 
+#include <algorithm>
 #include <cmath>
 
 namespace kx {
 
-uint64_t simCycles(const CpuCounters& c, const ClockParams& clock) {
-  return static_cast<uint64_t>(std::llround(static_cast<double>(c.hostCycles) * clock.hostFactor));
+namespace {
+double exactSimCycles(const CpuCounters& c, const ClockParams& clock) { return static_cast<double>(c.hostCycles) * clock.hostFactor; }
+
+double exactSimTicks(const CpuCounters& c, const ClockParams& clock) {
+  return std::round(exactSimCycles(c, clock)) * (kTicksPerSecond / clock.clockHz) + static_cast<double>(c.idleTicks);
 }
 
-uint64_t simTicks(const CpuCounters& c, const ClockParams& clock) {
-  double ticksPerCycle = kTicksPerSecond / clock.clockHz;
-  return static_cast<uint64_t>(std::llround(static_cast<double>(simCycles(c, clock)) * ticksPerCycle)) + c.idleTicks;
+// llround of a value past the int64 range is undefined: clamp first.
+uint64_t clampedTicks(double value) { return static_cast<uint64_t>(std::llround(std::min(value, kMaxSimTicks))); }
+}  // namespace
+
+uint64_t simCycles(const CpuCounters& c, const ClockParams& clock) { return clampedTicks(exactSimCycles(c, clock)); }
+
+uint64_t simTicks(const CpuCounters& c, const ClockParams& clock) { return clampedTicks(exactSimTicks(c, clock)); }
+
+bool simTicksOverflow(const CpuCounters& c, const ClockParams& clock) {
+  return exactSimTicks(c, clock) >= kMaxSimTicks || exactSimCycles(c, clock) >= kMaxSimTicks;
 }
 
 std::vector<StatLine> statLines(const CpuCounters& c, const ClockParams& clock, double hostSeconds) {

@@ -41,9 +41,15 @@ struct ClockParams {
 
 constexpr double kTicksPerSecond = 1e12;  // gem5 ticks are picoseconds
 
+// Simulated time must stay below 2^63 ticks (about 106 days at 1 ps per
+// tick): the CSV and gem5's tools read it as a signed 64-bit count.
+constexpr double kMaxSimTicks = 9.2e18;
+
 // numCycles = hostCycles x hostFactor; simTicks = numCycles at cpu.clock, plus idle time.
 uint64_t simCycles(const CpuCounters& c, const ClockParams& clock);
+// Clamped to kMaxSimTicks; simTicksOverflow() says when that happened.
 uint64_t simTicks(const CpuCounters& c, const ClockParams& clock);
+bool simTicksOverflow(const CpuCounters& c, const ClockParams& clock);
 
 std::vector<StatLine> statLines(const CpuCounters& c, const ClockParams& clock, double hostSeconds);
 

@@ -37,6 +37,15 @@ void KvmCpu::requestStop(RunOutcome outcome) {
 }
 
 bool KvmCpu::limitReached() {
+  if (simTicksOverflow(counters_, params_.clock)) {
+    // Never a saturated `ok`: the statistics past this point would be wrong.
+    requestStop(RunOutcome{false, "sim-time-overflow",
+                           "simulated time passed 2^63 ticks (cpu.clock " + decimal(params_.clock.clockHz) +
+                               " Hz, hostFactor " + decimal(params_.clock.hostFactor) +
+                               "): use limits.maxTicks, a faster clock or a smaller hostFactor",
+                           -1});
+    return true;
+  }
   if (params_.maxTicks != 0 && simTicks(counters_, params_.clock) >= params_.maxTicks) {
     requestStop(RunOutcome{true, "max-ticks", "limits.maxTicks reached", -1});
     return true;

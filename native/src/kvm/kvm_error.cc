@@ -15,4 +15,10 @@ std::string hex(uint64_t value) {
   return text;
 }
 
+std::string decimal(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", value);
+  return text;
+}
+
 }  // namespace kx

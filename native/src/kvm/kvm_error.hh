@@ -23,4 +23,7 @@ std::string errnoMessage(const std::string& what, int err);
 // "0x1f": addresses and fields in messages.
 std::string hex(uint64_t value);
 
+// "2e+09", "0.001": configuration values in messages, as a user would write them.
+std::string decimal(double value);
+
 }  // namespace kx

@@ -1,0 +1,39 @@
+// Values that used to pass and then run silently wrong: each is now refused
+// before any run, with its location. Runs through the real CLI.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, workspace } from '../support/cli.js';
+
+async function run(yaml: string) {
+  const dir = await workspace({ 'e.yaml': yaml });
+  const validate = await cli(['validate', 'e.yaml'], { cwd: dir });
+  const result = await cli(['run', 'e.yaml', '--out', 'out'], { cwd: dir });
+  return { validate, result, wroteCsv: existsSync(join(dir, 'out', 'e.csv')) };
+}
+
+const withArg = (value: string) => `name: e\nguest: { program: hello, args: { n: ${value} } }\n`;
+
+describe('guest.args values follow the guest-args grammar', () => {
+  it.each([
+    ['a value with spaces cannot inject keys', '"1 loops=5 evil=1"', 'must match pattern'],
+    ['a NUL cannot cut the string short', '"a\\0b"', 'must match pattern'],
+    ['an integer past 2^53 cannot lose digits', '12345678901234567890', 'must be <= 9007199254740991'],
+  ])('%s', async (_, value, message) => {
+    const { validate, result, wroteCsv } = await run(withArg(value));
+    for (const r of [validate, result]) {
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`e\\.yaml:2:\\d+: guest\\.args\\.n ${message}`));
+    }
+    expect(wroteCsv).toBe(false);
+  });
+});
+
+describe('stats.dumpEvery has a minimum', () => {
+  it('a period below 1 ms is refused before any run, where it is written', async () => {
+    const { result, wroteCsv } = await run('name: e\nguest: { program: hello }\nstats: { dumpEvery: 1ns }\n');
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/e\.yaml:3:21: stats\.dumpEvery must be at least 1 ms/);
+    expect(wroteCsv).toBe(false);
+  });
+});
