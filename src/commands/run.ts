@@ -101,7 +101,7 @@ async function runCommand(args: ParsedArgs, io: CommandIO): Promise<number> {
         resume: args.options.resume === true,
         jobs,
         execute: (spec) => runInWorker(spec, worker, io.signal),
-        provenance: await hostProvenance(plan.file, kvmDevice),
+        provenance: await hostProvenance(plan.file, kvmDevice, shard && { shard: `${shard.index}/${shard.count}`, runs: runsByPlan[i].count }),
         progress: io.stderr,
         quiet,
         signal: io.signal,

@@ -28,6 +28,9 @@ export const PROVENANCE_COLUMNS = [
   'tool_git_dirty',
   'git_sha',
   'git_dirty',
+  // With --shard I/N: "I/N", and how many runs that shard has, so merge can tell a complete set of shards.
+  'shard',
+  'shard_runs',
   'start_time',
   'end_time',
 ] as const;

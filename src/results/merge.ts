@@ -3,11 +3,17 @@
 import { InputError } from '../errors.js';
 import type { ResultsTable } from './read-csv.js';
 
-export function mergeResults(tables: ResultsTable[]): Omit<ResultsTable, 'file'> {
+export interface MergeOptions {
+  /** Merge even when shards of the sweep are missing or incomplete. */
+  allowPartial?: boolean;
+}
+
+export function mergeResults(tables: ResultsTable[], options: MergeOptions = {}): Omit<ResultsTable, 'file'> {
   const [first, ...others] = tables;
   for (const other of others) requireSameColumns(first, other);
   requireOneExperiment(tables);
   requireUniqueRunIds(tables);
+  if (!options.allowPartial) requireEveryShard(tables);
   const rows = tables.flatMap((table) =>
     table.rows.map((row) => ({ row, point: integerIn(row, 'point', table.file), repeat: integerIn(row, 'repeat', table.file) })),
   );
@@ -53,6 +59,33 @@ function requireUniqueRunIds(tables: ResultsTable[]): void {
       fileOf.set(runId, table.file);
     }
   }
+}
+
+/**
+ * Rows written with --shard I/N say which shard they belong to and how many
+ * runs that shard has: every shard 1..N must be there, each with all its runs,
+ * or the merged file would pass for the whole sweep while missing part of it.
+ */
+function requireEveryShard(tables: ResultsTable[]): void {
+  const shards = new Map<string, { runs: Set<string>; expected: string; file: string }>();
+  for (const table of tables)
+    for (const row of table.rows) {
+      if (!row.shard) continue;
+      const entry = shards.get(row.shard) ?? { runs: new Set<string>(), expected: row.shard_runs, file: table.file };
+      entry.runs.add(row.run_id);
+      shards.set(row.shard, entry);
+    }
+  if (shards.size === 0) return;
+  const counts = new Set([...shards.keys()].map((shard) => shard.split('/')[1]));
+  if (counts.size > 1) throw new InputError([`the files hold shards of different splits (${[...shards.keys()].sort().join(', ')}): not one sharded sweep`], 'mismatched-shards');
+  const total = Number([...counts][0]);
+  const problems: string[] = [];
+  for (let index = 1; index <= total; index++) {
+    const entry = shards.get(`${index}/${total}`);
+    if (!entry) problems.push(`shard ${index}/${total} is missing`);
+    else if (String(entry.runs.size) !== entry.expected) problems.push(`shard ${index}/${total} (${entry.file}) has ${entry.runs.size} of its ${entry.expected} runs`);
+  }
+  if (problems.length > 0) throw new InputError([`incomplete sweep: ${problems.join('; ')} (--allow-partial merges anyway)`], 'incomplete-shards');
 }
 
 function integerIn(row: Record<string, string>, column: 'point' | 'repeat', file: string): number {

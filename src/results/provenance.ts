@@ -27,7 +27,13 @@ async function gitState(file: string): Promise<{ sha: string; dirty: string }> {
   return { sha: String(head.stdout).trim(), dirty: String(status.stdout).trim() === '' ? 'false' : 'true' };
 }
 
-export async function hostProvenance(experimentFile: string, kvmDevice: string): Promise<HostProvenance> {
+/** The part of a sharded sweep this invocation runs: "I/N" and its number of runs. */
+export interface ShardProvenance {
+  shard: string;
+  runs: number;
+}
+
+export async function hostProvenance(experimentFile: string, kvmDevice: string, shard?: ShardProvenance): Promise<HostProvenance> {
   const info = readCpuInfo();
   const [git, tool] = await Promise.all([gitState(experimentFile), gitState(packagePath('package.json'))]);
   return {
@@ -42,5 +48,7 @@ export async function hostProvenance(experimentFile: string, kvmDevice: string):
     tool_git_dirty: tool.dirty,
     git_sha: git.sha,
     git_dirty: git.dirty,
+    shard: shard?.shard ?? '',
+    shard_runs: shard ? String(shard.runs) : '',
   };
 }

@@ -27,6 +27,23 @@ async function shards(...contents: FixtureRun[][]): Promise<{ dir: string; files
   return { dir, files };
 }
 
+suite('merge of shards written with --shard', () => {
+  const inShard = (runs: FixtureRun[], shard: string, expected: number) => runs.map((run) => ({ ...run, metrics: { shard, shard_runs: expected } }));
+
+  it('refuses a shard that lacks some of its runs, naming it, and merges it with --allow-partial', async () => {
+    const { dir } = await shards(inShard(shardA, '1/2', 3), inShard(shardB.slice(0, 2), '2/2', 3));
+    const attempt = runCommand(merge, ['shard-0.csv', 'shard-1.csv', '-o', 'out.csv'], dir);
+    await expect(attempt).rejects.toThrow(InputError);
+    await expect(attempt).rejects.toThrow(/^incomplete sweep: shard 2\/2 \(.*shard-1\.csv\) has 2 of its 3 runs/);
+    expect((await runCommand(merge, ['shard-0.csv', 'shard-1.csv', '-o', 'out.csv', '--allow-partial'], dir)).code).toBe(0);
+  });
+
+  it('refuses shards of different splits', async () => {
+    const { dir } = await shards(inShard(shardA, '1/2', 3), inShard(shardB, '2/3', 3));
+    await expect(runCommand(merge, ['shard-0.csv', 'shard-1.csv', '-o', 'out.csv'], dir)).rejects.toThrow(/shards of different splits \(1\/2, 2\/3\)/);
+  });
+});
+
 suite('merge', () => {
   it('writes the union of the shards sorted by point and repeat, and its summary', async () => {
     const { dir, files } = await shards(shardA, shardB);

@@ -11,8 +11,8 @@ import { cli, STAND_IN_WORKER, workspace } from '../support/cli.js';
 import { dryRun, readCsvLines, type CsvLines } from '../support/sweep-output.js';
 
 const env = { RUN_EXPERIMENTS_WORKER: STAND_IN_WORKER };
-/** Columns that measure when or how long, so differ between any two runs of one configuration. */
-const TIMING_COLUMNS = new Set(['hostSeconds', 'hostCycles', 'start_time', 'end_time']);
+/** Columns that measure when or how long, or name the shard: they differ between a shard's row and the unsharded one. */
+const TIMING_COLUMNS = new Set(['hostSeconds', 'hostCycles', 'start_time', 'end_time', 'shard', 'shard_runs']);
 
 // 4 x 2 points x 2 repeats = 16 runs: not a multiple of 3, so the shards differ in size.
 const experiment = (counts: number[]) =>
@@ -56,6 +56,14 @@ describe('shards and run ids', () => {
     expect(deterministicRows(merged)).toEqual(deterministicRows(whole));
     // The comparison covers statistics, not only ids and parameters.
     expect(new Set(merged.rows.map((r) => r.simTicks))).toEqual(new Set(COUNTS.map((c) => String(c * 1000))));
+
+    // Two of the three shards are not the sweep: merge says which is missing, unless told to merge anyway.
+    const partial = await cli(['merge', 'shard1/sharded.csv', 'shard3/sharded.csv', '-o', 'part.csv'], { cwd: dir });
+    expect(partial.exitCode).toBe(2);
+    expect(partial.stderr).toBe('incomplete sweep: shard 2/3 is missing (--allow-partial merges anyway)');
+    const allowed = await cli(['merge', 'shard1/sharded.csv', 'shard3/sharded.csv', '-o', 'part.csv', '--allow-partial'], { cwd: dir });
+    expect(allowed.exitCode).toBe(0);
+    expect((await readCsvLines(join(dir, 'part.csv'))).rows).toHaveLength(11);
   });
 
   it('--dry-run lists exactly the run ids, points and repeats the CSV holds', async () => {
