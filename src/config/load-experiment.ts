@@ -3,12 +3,13 @@
 // its parameter values for the CSV, and a way to point at the file for later
 // errors), each point made afresh as the walk reaches it, so that no pass
 // over a sweep holds all of its points.
-import { readFile } from 'node:fs/promises';
 import { InputError } from '../errors.js';
 import { parseSweep, SweepError, type Point, type Sweep } from '../sweep/points.js';
 import { runId } from '../sweep/run-id.js';
 import { normalizePoint, type NormalizedPoint } from './experiment.js';
+import { readExperimentFile } from './experiment-file.js';
 import { locate, parseSource, type SourceFile, type YamlPath } from './source.js';
+import { sweepSizeProblem } from './sweep-bounds.js';
 import { validateData } from './validate.js';
 
 export interface PlannedPoint {
@@ -61,7 +62,29 @@ function cellText(value: unknown): string {
   return typeof value === 'object' && value !== null ? JSON.stringify(value) : String(value);
 }
 
-function planPoint(source: SourceFile, base: Raw, point: Point, index: number, columns: string[]): PlannedPoint | string[] {
+function cellOf(doc: Raw, path: string): string {
+  const value = getPath(doc, path);
+  return value === undefined ? '' : cellText(value);
+}
+
+/**
+ * The parameter columns. A column no swept path reaches has one cell for
+ * every point, so `cells` holds those cells, made once rather than once a
+ * point, in column order; `swept` are the columns left to read per point.
+ */
+interface Columns {
+  names: string[];
+  cells: Record<string, string>;
+  swept: string[];
+}
+
+function columnsOf(base: Raw, sweptPaths: string[]): Columns {
+  const names = [...new Set([...leafPaths(base), ...sweptPaths])];
+  const reached = (column: string) => sweptPaths.some((p) => column === p || column.startsWith(`${p}.`));
+  return { names, cells: Object.fromEntries(names.map((c) => [c, reached(c) ? '' : cellOf(base, c)])), swept: names.filter(reached) };
+}
+
+function planPoint(source: SourceFile, base: Raw, point: Point, index: number, columns: Columns): PlannedPoint | string[] {
   const doc: Raw = structuredClone(base);
   for (const v of point) {
     const problem = setPath(doc, v.path, v.value);
@@ -78,8 +101,10 @@ function planPoint(source: SourceFile, base: Raw, point: Point, index: number, c
 }
 
 // Outside planPoint, so that no closure kept for later (locate) holds the point's document.
-function paramsOf(doc: Raw, columns: string[]): Record<string, string> {
-  return Object.fromEntries(columns.map((c) => [c, getPath(doc, c) === undefined ? '' : cellText(getPath(doc, c))]));
+function paramsOf(doc: Raw, columns: Columns): Record<string, string> {
+  const params = { ...columns.cells };
+  for (const column of columns.swept) params[column] = cellOf(doc, column);
+  return params;
 }
 
 /** Distinct problems shown at most; a broken sweep of many points repeats the same few. */
@@ -129,9 +154,11 @@ export function planExperiment(file: string, text: string): ExperimentPlan {
   const problems = validateData(source, source.data);
   if (problems.length > 0) throw new InputError(problems);
   const data = source.data as Raw;
+  const tooBig = sweepSizeProblem(source, data);
+  if (tooBig) throw new InputError([tooBig]);
   const base: Raw = Object.fromEntries(Object.entries(data).filter(([k]) => k !== 'sweep'));
   const sweep = parseSweepIn(source, data.sweep);
-  const columns = [...new Set([...leafPaths(base), ...sweep.paths])];
+  const columns = columnsOf(base, sweep.paths);
   function* planned(): Generator<PlannedPoint | string[]> {
     let index = 0;
     for (const point of sweep.points()) yield planPoint(source, base, point, index++, columns);
@@ -142,7 +169,7 @@ export function planExperiment(file: string, text: string): ExperimentPlan {
     file,
     name: data.name,
     repeat: data.repeat ?? 1,
-    paramColumns: columns,
+    paramColumns: columns.names,
     pointCount,
     *points() {
       for (const point of planned()) {
@@ -155,11 +182,5 @@ export function planExperiment(file: string, text: string): ExperimentPlan {
 }
 
 export async function loadExperiment(file: string): Promise<ExperimentPlan> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new InputError([`${file}: cannot read experiment file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`], 'unreadable');
-  }
-  return planExperiment(file, text);
+  return planExperiment(file, await readExperimentFile(file));
 }

@@ -2,6 +2,7 @@
 // error can say "file:line:col".
 import { LineCounter, parseDocument, isMap, isNode, isPair, isScalar, type Document, type Node } from 'yaml';
 import { InputError } from '../errors.js';
+import { checkYaml, YamlCheckError } from './yaml-checks.js';
 
 export type YamlPath = (string | number)[];
 
@@ -14,20 +15,25 @@ export interface SourceFile {
 
 export function parseSource(file: string, text: string): SourceFile {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  // Duplicate keys and aliases are checkYaml's: the library's checks of them are quadratic.
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
   if (doc.errors.length > 0) {
     throw new InputError(
-      doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
-        return `${file}:${pos?.line ?? 1}:${pos?.col ?? 1}: YAML syntax error: ${e.message.split('\n')[0]}`;
-      }),
+      doc.errors.map((e) => `${position({ file, lines }, e.pos[0])}: YAML syntax error: ${e.message.split('\n')[0]}`),
       'yaml-syntax',
     );
   }
-  return { file, doc, lines, data: doc.toJS({ maxAliasCount: 100 }) };
+  try {
+    checkYaml(doc);
+  } catch (error) {
+    if (error instanceof YamlCheckError) throw new InputError([`${position({ file, lines }, error.offset)}: ${error.message}`], 'yaml-syntax');
+    throw error;
+  }
+  // Off: checkYaml bounded the aliases, and the library's bound refuses any anchor named over 100 times.
+  return { file, doc, lines, data: doc.toJS({ maxAliasCount: -1 }) };
 }
 
-function position(source: SourceFile, offset: number): string {
+function position(source: Pick<SourceFile, 'file' | 'lines'>, offset: number): string {
   const { line, col } = source.lines.linePos(offset);
   return `${source.file}:${line}:${col}`;
 }

@@ -61,6 +61,13 @@ export function parseDuration(input: unknown): Parsed {
   return withUnit(input, DURATION_UNITS, 'duration', '1ms');
 }
 
+/** Nanoseconds above zero, for limits: a limit of 0 would read as no limit at all. */
+export function parsePositiveDuration(input: unknown): Parsed {
+  const parsed = parseDuration(input);
+  if (parsed.ok && parsed.value <= 0) return { ok: false, reason: `duration "${String(input)}" must be above zero` };
+  return parsed;
+}
+
 /** Hertz. A bare number is hertz. */
 export function parseFrequency(input: unknown): Parsed {
   const parsed = withUnit(input, FREQUENCY_UNITS, 'frequency', '2GHz', 'Hz');
@@ -94,6 +101,7 @@ export function parseAddress(input: unknown): Parsed {
 export const UNIT_FORMATS = {
   size: parseSize,
   duration: parseDuration,
+  positiveDuration: parsePositiveDuration,
   frequency: parseFrequency,
   count: parseCount,
   ticks: parseTicks,
