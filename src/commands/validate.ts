@@ -1,7 +1,7 @@
 // `run-experiments validate`: load, check and expand files without running.
 import type { CommandDefinition, ParsedArgs, CommandIO } from '../cli/command.js';
 import { loadExperiment } from '../config/load-experiment.js';
-import { InputError, UsageError } from '../errors.js';
+import { InputError, signalExitStatus, UsageError } from '../errors.js';
 import { resolve } from 'node:path';
 
 export const validate: CommandDefinition = {
@@ -14,6 +14,8 @@ export const validate: CommandDefinition = {
     if (args.positionals.length === 0) throw new UsageError('validate: no experiment files given');
     const problems: string[] = [];
     for (const file of args.positionals) {
+      // Loading is synchronous work: a signal that came during it is seen here, between files.
+      if (io.signal.aborted) return signalExitStatus(io.signal.reason);
       try {
         const plan = await loadExperiment(resolve(io.cwd, file));
         io.stdout.write(`${file}: ok (${plan.name}: ${plan.pointCount} points x ${plan.repeat} repeats)\n`);
@@ -22,6 +24,7 @@ export const validate: CommandDefinition = {
         problems.push(...error.problems);
       }
     }
+    if (io.signal.aborted) return signalExitStatus(io.signal.reason);
     if (problems.length > 0) throw new InputError(problems);
     return 0;
   },
