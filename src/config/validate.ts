@@ -33,6 +33,20 @@ function describe(error: ErrorObject, path: YamlPath): { message: string; at: Ya
       return { message: `${where} must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`, at: path, key: false };
     case 'unit':
       return { message: `${where}: ${error.message}`, at: path, key: false };
+    case 'pattern':
+    case 'maximum':
+    case 'minimum':
+      // guest.args values are pasted into the guest's "key=value key=value" string.
+      if (path[0] === 'guest' && path[1] === 'args' && path.length === 3)
+        return {
+          message:
+            error.keyword === 'pattern'
+              ? `${where} must be printable ASCII without spaces: the guest reads its arguments as "key=value key=value"`
+              : `${where} is beyond 2^53 and cannot be read back exactly: write it as a string ("...")`,
+          at: path,
+          key: false,
+        };
+      return { message: `${where} ${error.message ?? 'is invalid'}`, at: path, key: false };
     case 'propertyNames':
       return { message: `${where} has an invalid key "${String(p.propertyName)}"`, at: [...path, String(p.propertyName)], key: true };
     case 'oneOf':
