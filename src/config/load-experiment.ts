@@ -10,6 +10,7 @@ import { normalizePoint, type NormalizedPoint } from './experiment.js';
 import { readExperimentFile } from './experiment-file.js';
 import { locate, parseSource, type SourceFile, type YamlPath } from './source.js';
 import { sweepSizeProblem } from './sweep-bounds.js';
+import { EFFECTIVE_COLUMNS } from './effective-params.js';
 import { validateData } from './validate.js';
 
 export interface PlannedPoint {
@@ -169,7 +170,8 @@ export function planExperiment(file: string, text: string): ExperimentPlan {
     file,
     name: data.name,
     repeat: data.repeat ?? 1,
-    paramColumns: columns.names,
+    // As written (or swept), then every effective value the file left out or gave with a unit.
+    paramColumns: [...new Set([...columns.names, ...EFFECTIVE_COLUMNS])],
     pointCount,
     *points() {
       for (const point of planned()) {

@@ -4,6 +4,7 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ExperimentPlan, PlannedPoint } from '../config/load-experiment.js';
 import { argsString } from '../config/experiment.js';
+import { effectiveParams } from '../config/effective-params.js';
 import { packagePath } from '../package-root.js';
 import type { MachineSpec, RunSpec } from '../types.js';
 import type { CountedRuns } from './counted-runs.js';
@@ -79,7 +80,7 @@ export function runSpecOf(plan: ExperimentPlan, run: PlannedRun, context: RunCon
     runId: run.runId,
     point: run.point.index,
     repeat: run.repeat,
-    params: run.point.params,
+    params: { ...effectiveParams(run.point.normalized), ...run.point.params },
     machine: machineSpec(plan, run.point, context, runDir),
     runDir,
     wallTimeoutMs: run.point.normalized.limits.wallTimeout / 1e6,

@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, workspace } from '../support/cli.js';
+import { readResultsCsv } from '../../src/results/read-csv.js';
+import { cli, STAND_IN_WORKER, workspace } from '../support/cli.js';
 
 async function run(yaml: string) {
   const dir = await workspace({ 'e.yaml': yaml });
@@ -35,5 +36,21 @@ describe('stats.dumpEvery has a minimum', () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/e\.yaml:3:21: stats\.dumpEvery must be at least 1 ms/);
     expect(wroteCsv).toBe(false);
+  });
+});
+
+describe('every effective parameter is a column', () => {
+  it('defaults included, with numbers in canonical units beside the text as written', async () => {
+    const dir = await workspace({ 'e.yaml': 'name: e\nguest: { program: hello }\nsweep:\n  cpu.timer.quantum: [500us, 2ms]\n' });
+    const run = await cli(['run', 'e.yaml', '--out', 'out', '--quiet'], { cwd: dir, env: { RUN_EXPERIMENTS_WORKER: STAND_IN_WORKER } });
+    expect(run.exitCode).toBe(0);
+    const rows = (await readResultsCsv(join(dir, 'out', 'e.csv'))).rows;
+    const byQuantum = Object.fromEntries(rows.map((r) => [r['cpu.timer.quantum'], r]));
+    expect(byQuantum['500us']['cpu.timer.quantum_ns']).toBe('500000');
+    expect(byQuantum['2ms']['cpu.timer.quantum_ns']).toBe('2000000');
+    for (const row of rows) {
+      // Left out of the file, still recorded: the defaults this run used.
+      expect(row).toMatchObject({ 'guest.memory_bytes': '67108864', 'limits.wallTimeout_ns': '60000000000', 'cpu.clock_hz': '2000000000', 'limits.maxTicks_ps': '' });
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { EFFECTIVE_COLUMNS } from '../../src/config/effective-params.js';
 import { describe, expect, it } from 'vitest';
 import { planExperiment } from '../../src/config/load-experiment.js';
 import { InputError } from '../../src/errors.js';
@@ -69,7 +70,11 @@ describe('experiment files', () => {
     const points = [...plan.points()];
     expect(points).toHaveLength(2 * 3 * 2 - 2);
     expect(plan.pointCount).toBe(points.length);
-    expect(plan.paramColumns).toEqual(['guest.program', 'guest.args.count', 'cpu.useCoalescedMMIO', 'cpu.timer.quantum', 'guest.memory']);
+    // As written or swept, then every effective parameter not already there (cpu.useCoalescedMMIO is), units in the name.
+    const written = ['guest.program', 'guest.args.count', 'cpu.useCoalescedMMIO', 'cpu.timer.quantum', 'guest.memory'];
+    expect(plan.paramColumns).toEqual([...written, ...EFFECTIVE_COLUMNS.filter((c) => !written.includes(c))]);
+    expect(plan.paramColumns).toContain('cpu.timer.quantum_ns');
+    expect(plan.paramColumns).toContain('limits.wallTimeout_ns');
     expect(points.map((p) => p.params['cpu.timer.quantum'])).toContain('100us');
     const zipped = points.map((p) => `${p.params['guest.args.count']}/${p.params['guest.memory']}`);
     expect(new Set(zipped)).toEqual(new Set(['1/4MiB', '2/8MiB']));
