@@ -1,4 +1,5 @@
 import { constants } from 'node:os';
+import { setTimeout as turnOfEventLoop } from 'node:timers/promises';
 
 // Typed failures. Everything below the CLI throws one of these; only
 // src/cli/main.ts turns them into a message and an exit status.
@@ -43,4 +44,14 @@ export class EnvironmentError extends Error {
 export function signalExitStatus(signal: unknown): number {
   const number = typeof signal === 'string' ? constants.signals[signal as NodeJS.Signals] : undefined;
   return 128 + (number ?? constants.signals.SIGINT);
+}
+
+/**
+ * After synchronous work (loading a large file), the exit status for a signal
+ * that came during it, or undefined. The signal's handler runs only once the
+ * event loop has turned past its poll phase: a timer does that, an immediate does not.
+ */
+export async function signalledDuring(signal: AbortSignal): Promise<number | undefined> {
+  await turnOfEventLoop(0);
+  return signal.aborted ? signalExitStatus(signal.reason) : undefined;
 }

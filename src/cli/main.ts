@@ -14,6 +14,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+// The kernel sends SIGXFSZ with each write past a file size limit (ulimit -f). Node ignores it, but execa's exit
+// hook (signal-exit) catches it and raises it again unless the process has a listener of its own, which killed the
+// runner mid-row. With this one the write fails with EFBIG and is reported like a full disk.
+process.on('SIGXFSZ', () => {});
+
 try {
   const status = await runCli(process.argv.slice(2), {
     stdout: process.stdout,

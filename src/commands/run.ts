@@ -1,15 +1,20 @@
 // `run-experiments run`: load and check every file first, then run each
 // experiment's runs and append one durable CSV row per run.
 import { availableParallelism } from 'node:os';
-import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { CommandDefinition, CommandIO, ParsedArgs } from '../cli/command.js';
 import { integerOption } from '../cli/parse-args.js';
 import { loadExperiment, type ExperimentPlan } from '../config/load-experiment.js';
-import { UsageError, signalExitStatus } from '../errors.js';
+import { UsageError, signalExitStatus, signalledDuring } from '../errors.js';
 import { nativeCore } from '../native/addon.js';
 import type { ColumnSet } from '../results/columns.js';
+import { exists } from '../results/durable-csv.js';
+import { moveToNewGeneration } from '../results/generations.js';
+import { prepareOutputFolder } from '../results/output-dir.js';
+import { withOutputLocks } from '../results/output-lock.js';
+import { collidingOutput, outputsOf, RESERVED_NAME_ENDINGS, type ExperimentOutputs } from '../results/outputs.js';
 import { hostProvenance } from '../results/provenance.js';
+import { storing } from '../results/storing.js';
 import { writeSummaryCsv } from '../results/summary.js';
 import { capabilityWarnings, quantumWarnings, checkDumpPeriods, checkImages, decideCounters, probeKvm } from '../runner/preflight.js';
 import { CancelledError, runInWorker, workerCommand } from '../runner/run-worker.js';
@@ -26,8 +31,14 @@ export const run: CommandDefinition = {
     'Each file is expanded into runs (sweep points x repeat); every run executes in a fresh worker process on the\n' +
     'native KVM core. Results go to <out>/<name>.csv, with a folder per run (<out>/<name>/<run_id>/: console.log,\n' +
     'result.json, stats.txt) and a per-point summary in <out>/<name>.summary.csv. Rows are on disk (fsync) as soon\n' +
-    'as each run ends, so an interrupted sweep loses nothing: continue it with --resume. A file that exists\n' +
-    'without --resume is moved aside to <name>.previous.csv.',
+    'as each run ends, so an interrupted sweep loses nothing: continue it with --resume.\n' +
+    '\n' +
+    'Nothing is overwritten: without --resume, earlier results (the CSV, the summary and the run folders) move\n' +
+    'together into the next free <out>/<name>.previous/<n>/ (1, 2, ...). A --resume whose CSV holds rows of runs no\n' +
+    'longer in the sweep (a sweep value edited since) keeps them in the CSV, leaves them out of the summary, and\n' +
+    'says so. --resume refuses a CSV that is not a results file. One runner per output: <out>/<name>.lock names\n' +
+    'the runner holding it; a second one is refused, and a lock whose runner died on this host is taken over.\n' +
+    `Experiment names may not end in ${RESERVED_NAME_ENDINGS.join(', ')}: their outputs would meet another experiment's.`,
   options: [
     { name: 'out', short: 'o', value: 'DIR', description: 'output folder (default: results)' },
     { name: 'jobs', short: 'j', value: 'N', description: 'runs at once (default: the number of CPUs)' },
@@ -61,11 +72,20 @@ async function runCommand(args: ParsedArgs, io: CommandIO): Promise<number> {
 
   const plans: ExperimentPlan[] = [];
   for (const file of files) plans.push(await loadExperiment(resolve(io.cwd, file)));
+  // Loading is synchronous: a signal that came during it ends the command here.
+  const signalled = await signalledDuring(io.signal);
+  if (signalled !== undefined) return signalled;
   const names = new Map<string, string>();
   for (const plan of plans) {
     const other = names.get(plan.name);
     if (other) throw new UsageError(`${plan.file}: experiment name "${plan.name}" is also used by ${other}; names pick the output file, so they must differ`);
     names.set(plan.name, plan.file);
+    const collides = collidingOutput(outDir, plan.name);
+    if (collides) {
+      throw new UsageError(
+        `${plan.file}: experiment name "${plan.name}" would mix its results with ${collides}, another experiment's; names may not end in ${RESERVED_NAME_ENDINGS.join(', ')}`,
+      );
+    }
   }
   const runsByPlan = plans.map((plan) => {
     const runs = plannedRuns(plan);
@@ -86,39 +106,61 @@ async function runCommand(args: ParsedArgs, io: CommandIO): Promise<number> {
   const kvmStatNames = probe?.kvmStatNames ?? [];
   if (probe) for (const warning of [...capabilityWarnings(plans, probe), ...quantumWarnings(plans, kvmDevice)]) io.stderr.write(`warning: ${warning}\n`);
   const statNames = nativeCore().statNames();
-  await mkdir(outDir, { recursive: true });
+  await prepareOutputFolder(outDir);
 
-  let failures = 0;
-  for (const [i, plan] of plans.entries()) {
-    const columns: ColumnSet = { params: plan.paramColumns, stats: [...statNames.cpu, 'instsSource'], devices: statNames.devices, kvm: kvmStatNames };
-    const csvFile = join(outDir, `${plan.name}.csv`);
-    let outcome;
-    try {
-      const toSpec = (run: PlannedRun) => runSpecOf(plan, run, { outDir, kvmDevice, counterFor });
-      outcome = await runSweep(plan.name, runsByPlan[i], toSpec, {
-        csvFile,
-        columns,
-        resume: args.options.resume === true,
-        jobs,
-        execute: (spec) => runInWorker(spec, worker, io.signal),
-        provenance: await hostProvenance(plan.file, kvmDevice, shard && { shard: `${shard.index}/${shard.count}`, runs: runsByPlan[i].count }),
-        progress: io.stderr,
-        quiet,
-        signal: io.signal,
-      });
-    } catch (error) {
-      if (error instanceof CancelledError) {
-        io.stderr.write(`\ninterrupted${typeof io.signal.reason === 'string' ? ` by ${io.signal.reason}` : ''}: completed rows are in ${csvFile}; continue with --resume\n`);
-        return signalExitStatus(io.signal.reason);
+  const resume = args.options.resume === true;
+  const outputs = plans.map((plan) => outputsOf(outDir, plan.name));
+  const note = (text: string) => io.stderr.write(`note: ${text}\n`);
+  // Every lock is taken before the first run, so a conflict stops the command before it has run anything.
+  return withOutputLocks(outputs.map((o) => o.lock), note, async () => {
+    let failures = 0;
+    for (const [i, plan] of plans.entries()) {
+      if (io.signal.aborted) return signalExitStatus(io.signal.reason);
+      const out = outputs[i];
+      if (!(resume && (await exists(out.csv)))) await keepEarlierResults(io, plan.name, out);
+      const columns: ColumnSet = { params: plan.paramColumns, stats: [...statNames.cpu, 'instsSource'], devices: statNames.devices, kvm: kvmStatNames };
+      let outcome;
+      try {
+        const toSpec = (run: PlannedRun) => runSpecOf(plan, run, { outDir, kvmDevice, counterFor });
+        outcome = await runSweep(plan.name, runsByPlan[i], toSpec, {
+          csvFile: out.csv,
+          columns,
+          resume,
+          jobs,
+          execute: (spec) => runInWorker(spec, worker, io.signal),
+          provenance: await hostProvenance(plan.file, kvmDevice, shard && { shard: `${shard.index}/${shard.count}`, runs: runsByPlan[i].count }),
+          progress: io.stderr,
+          quiet,
+          signal: io.signal,
+        });
+      } catch (error) {
+        if (error instanceof CancelledError) {
+          io.stderr.write(`\ninterrupted${typeof io.signal.reason === 'string' ? ` by ${io.signal.reason}` : ''}: completed rows are in ${out.csv}; continue with --resume\n`);
+          return signalExitStatus(io.signal.reason);
+        }
+        throw error;
       }
-      throw error;
+      if (outcome.stale.size > 0) {
+        io.stderr.write(
+          `${plan.name}: ${outcome.stale.size} rows in ${out.csv} are of runs no longer in the sweep (edited or removed since they ran); they stay in the CSV but are left out of ${out.summary}\n`,
+        );
+      }
+      await writeSummaryCsv(out.csv, out.summary, outcome.stale);
+      const c = outcome.counts;
+      const skipped = outcome.skipped ? `, ${outcome.skipped} already done` : '';
+      io.stdout.write(`${plan.name}: ${outcome.ran} runs (ok ${c.ok}, failed ${c.failed}, timeout ${c.timeout}, crashed ${c.crashed})${skipped} -> ${out.csv}\n`);
+      failures += c.failed + c.timeout + c.crashed;
     }
-    await writeSummaryCsv(csvFile, join(outDir, `${plan.name}.summary.csv`));
-    if (outcome.movedAside) io.stderr.write(`${plan.name}: the previous results were moved to ${outcome.movedAside}\n`);
-    const c = outcome.counts;
-    const skipped = outcome.skipped ? `, ${outcome.skipped} already done` : '';
-    io.stdout.write(`${plan.name}: ${outcome.ran} runs (ok ${c.ok}, failed ${c.failed}, timeout ${c.timeout}, crashed ${c.crashed})${skipped} -> ${csvFile}\n`);
-    failures += c.failed + c.timeout + c.crashed;
-  }
-  return failures > 0 ? 1 : 0;
+    return failures > 0 ? 1 : 0;
+  });
+}
+
+/**
+ * Unless there is a CSV to resume, the experiment's earlier results move, all
+ * together, into a new generation rather than being overwritten; also on a
+ * --resume whose CSV is gone, which would write over the run folders left.
+ */
+async function keepEarlierResults(io: CommandIO, name: string, outputs: ExperimentOutputs): Promise<void> {
+  const generation = await storing(outputs.generations, () => moveToNewGeneration(outputs));
+  if (generation) io.stderr.write(`${name}: the earlier results (${generation.moved.join(', ')}) were moved to ${generation.dir}/\n`);
 }

@@ -1,7 +1,7 @@
 // `run-experiments validate`: load, check and expand files without running.
 import type { CommandDefinition, ParsedArgs, CommandIO } from '../cli/command.js';
 import { loadExperiment } from '../config/load-experiment.js';
-import { InputError, signalExitStatus, UsageError } from '../errors.js';
+import { InputError, signalledDuring, UsageError } from '../errors.js';
 import { resolve } from 'node:path';
 
 export const validate: CommandDefinition = {
@@ -14,8 +14,9 @@ export const validate: CommandDefinition = {
     if (args.positionals.length === 0) throw new UsageError('validate: no experiment files given');
     const problems: string[] = [];
     for (const file of args.positionals) {
-      // Loading is synchronous work: a signal that came during it is seen here, between files.
-      if (io.signal.aborted) return signalExitStatus(io.signal.reason);
+      // Loading is synchronous: a signal that came during the previous file ends the command here.
+      const signalled = await signalledDuring(io.signal);
+      if (signalled !== undefined) return signalled;
       try {
         const plan = await loadExperiment(resolve(io.cwd, file));
         io.stdout.write(`${file}: ok (${plan.name}: ${plan.pointCount} points x ${plan.repeat} repeats)\n`);
@@ -24,7 +25,8 @@ export const validate: CommandDefinition = {
         problems.push(...error.problems);
       }
     }
-    if (io.signal.aborted) return signalExitStatus(io.signal.reason);
+    const signalled = await signalledDuring(io.signal);
+    if (signalled !== undefined) return signalled;
     if (problems.length > 0) throw new InputError(problems);
     return 0;
   },

@@ -75,8 +75,10 @@ export function summarize(table: ResultsTable): SummaryTable {
   return { header, rows };
 }
 
-export async function writeSummaryCsv(resultsCsv: string, summaryCsv: string): Promise<void> {
-  const { header, rows } = summarize(await readResultsCsv(resultsCsv));
+/** Summarizes `resultsCsv` into `summaryCsv`, leaving out the rows of the runs in `leftOut` (stale rows on resume). */
+export async function writeSummaryCsv(resultsCsv: string, summaryCsv: string, leftOut: ReadonlySet<string> = new Set()): Promise<void> {
+  const table = await readResultsCsv(resultsCsv);
+  const { header, rows } = summarize({ ...table, rows: table.rows.filter((row) => !leftOut.has(row.run_id)) });
   await writeCsvAtomically(summaryCsv, header, rows);
 }
 

@@ -4,23 +4,25 @@
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { UsageError } from '../errors.js';
+import { storing } from './storing.js';
 
 export async function writeCsvAtomically(file: string, header: string[], rows: Record<string, string>[]): Promise<void> {
   const text = stringify(rows, { header: true, columns: header });
   // Same directory, so the rename cannot cross file systems.
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
-  try {
-    const handle = await open(temp, 'w');
+  await storing(file, async () => {
     try {
-      await handle.writeFile(text, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
+      const handle = await open(temp, 'w');
+      try {
+        await handle.writeFile(text, 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, file);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
     }
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw new UsageError(`${file}: cannot write: ${(error as Error).message}`, 'unwritable');
-  }
+  });
 }

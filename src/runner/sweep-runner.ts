@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { DurableCsv } from '../results/durable-csv.js';
 import { headerFor, rowFor, type ColumnSet } from '../results/columns.js';
 import type { HostProvenance } from '../results/provenance.js';
+import { storing } from '../results/storing.js';
 import type { CountedRuns } from '../sweep/counted-runs.js';
 import type { RunResult, RunSpec, RunStatus } from '../types.js';
 import { runPool } from './pool.js';
@@ -28,30 +29,44 @@ export interface SweepOutcome {
   ran: number;
   skipped: number;
   counts: Record<RunStatus, number>;
-  movedAside?: string;
+  /** Run ids of rows already in the CSV that this sweep no longer has (a sweep value edited or removed since they ran). */
+  stale: ReadonlySet<string>;
 }
 
+/** What a failed write of a row or run folder leaves, and what to do then. */
+const KEPT_SO_FAR = 'the rows written before it are kept: continue with --resume once this is fixed';
+
 async function writeRunFolder(spec: RunSpec, result: RunResult): Promise<void> {
-  await mkdir(spec.runDir, { recursive: true });
   const file = join(spec.runDir, 'result.json');
-  await writeFile(`${file}.tmp`, JSON.stringify({ spec, result }, null, 2));
-  await rename(`${file}.tmp`, file);
+  await storing(
+    file,
+    async () => {
+      await mkdir(spec.runDir, { recursive: true });
+      await writeFile(`${file}.tmp`, JSON.stringify({ spec, result }, null, 2));
+      await rename(`${file}.tmp`, file);
+    },
+    KEPT_SO_FAR,
+  );
 }
 
 /**
- * The runs whose ids are not in `done`. Without --resume nothing is done and
- * the runs pass as they are; otherwise counting the rest (for the progress
- * line) walks the runs once more, making their ids but holding none of them.
+ * Splits the ids found in the CSV into those of this sweep's runs and the
+ * stale rest, walking the runs once and moving each of their ids out of
+ * `done`: the CSV's ids are held once, as before, not copied.
  */
-function notDone<Run extends { runId: string }>(runs: CountedRuns<Run>, done: Set<string>): CountedRuns<Run> {
-  if (done.size === 0) return runs;
-  const pending = (run: Run) => !done.has(run.runId);
-  let count = 0;
-  for (const run of runs) if (pending(run)) count++;
+function splitDone<Run extends { runId: string }>(runs: CountedRuns<Run>, done: Set<string>): { current: Set<string>; stale: Set<string> } {
+  const current = new Set<string>();
+  if (done.size > 0) for (const run of runs) if (done.delete(run.runId)) current.add(run.runId);
+  return { current, stale: done };
+}
+
+/** The runs whose ids are not in `current`; the plan's ids are unique, so no walk is needed to count them. */
+function notDone<Run extends { runId: string }>(runs: CountedRuns<Run>, current: Set<string>): CountedRuns<Run> {
+  if (current.size === 0) return runs;
   return {
-    count,
+    count: runs.count - current.size,
     *[Symbol.iterator]() {
-      for (const run of runs) if (pending(run)) yield run;
+      for (const run of runs) if (!current.has(run.runId)) yield run;
     },
   };
 }
@@ -68,8 +83,9 @@ export async function runSweep<Run extends { runId: string }>(
   options: SweepOptions,
 ): Promise<SweepOutcome> {
   const header = headerFor(options.columns);
-  const { csv, done, movedAside } = await DurableCsv.open(options.csvFile, header, options.resume);
-  const pending = notDone(runs, done);
+  const { csv, done } = await storing(options.csvFile, () => DurableCsv.open(options.csvFile, header, options.resume));
+  const { current, stale } = splitDone(runs, done);
+  const pending = notDone(runs, current);
   const progress = new Progress(options.progress, pending.count, experiment, options.quiet);
   try {
     await runPool(
@@ -81,7 +97,7 @@ export async function runSweep<Run extends { runId: string }>(
       },
       async (_, { spec, result }) => {
         await writeRunFolder(spec, result);
-        await csv.append(rowFor(spec, result, header, options.provenance));
+        await storing(csv.file, () => csv.append(rowFor(spec, result, header, options.provenance)), KEPT_SO_FAR);
         progress.finished(spec.runId, result.status, result.exitCause);
       },
       options.signal,
@@ -91,5 +107,5 @@ export async function runSweep<Run extends { runId: string }>(
   }
   const counts = progress.tally();
   const ran = Object.values(counts).reduce((a, b) => a + b, 0);
-  return { ran, skipped: runs.count - pending.count, counts, movedAside };
+  return { ran, skipped: current.size, counts, stale };
 }
