@@ -20,6 +20,8 @@
         "native/src/cpu/register_dump.cc",
         "native/src/cpu/exit_reason_name.cc",
         "native/src/cpu/kvm_cpu.cc",
+        "native/src/cpu/coalesced_ring.cc",
+        "native/src/cpu/exit_decode.cc",
         "native/src/cpu/perf_counters.cc",
         "native/src/devices/bus.cc",
         "native/src/devices/serial16550.cc",

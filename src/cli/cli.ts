@@ -1,7 +1,7 @@
 // Dispatches argv to a command. `run` is the default: `run-experiments
 // experiments/*.yaml` means `run-experiments run experiments/*.yaml`.
 import type { CommandDefinition, CommandIO } from './command.js';
-import { COMMANDS } from './commands.js';
+import { COMMANDS, type CommandEntry } from './commands.js';
 import { formatOptions, parseArgs } from './parse-args.js';
 import { toolVersion } from '../results/provenance.js';
 import { UsageError } from '../errors.js';
@@ -23,9 +23,9 @@ function overview(): string {
   ].join('\n');
 }
 
-function commandHelp(command: CommandDefinition): string {
+function commandHelp(entry: CommandEntry, command: CommandDefinition): string {
   const options = [...command.options, { name: 'help', short: 'h', description: 'show this help' }];
-  return [`Usage: ${command.usage}`, '', command.summary, ...(command.details ? ['', command.details] : []), '', 'Options:', formatOptions(options), ''].join('\n');
+  return [`Usage: ${command.usage}`, '', entry.summary, ...(command.details ? ['', command.details] : []), '', 'Options:', formatOptions(options), ''].join('\n');
 }
 
 export async function runCli(argv: string[], io: CommandIO): Promise<number> {
@@ -41,10 +41,11 @@ export async function runCli(argv: string[], io: CommandIO): Promise<number> {
   const entry = COMMANDS.find((c) => c.name === first);
   const looksLikeFile = /\.(ya?ml)$/i.test(first) || first.includes('/');
   if (!entry && !looksLikeFile) throw new UsageError(`unknown command "${first}" (commands: ${COMMANDS.map((c) => c.name).join(', ')})`);
-  const command = await (entry ?? COMMANDS[0]).load();
+  const chosen = entry ?? COMMANDS[0];
+  const command = await chosen.load();
   const args = entry ? rest : argv;
   if (args.includes('--help') || args.includes('-h')) {
-    io.stdout.write(commandHelp(command));
+    io.stdout.write(commandHelp(chosen, command));
     return 0;
   }
   return command.run(parseArgs(args, command.options, command.name), io);

@@ -29,8 +29,6 @@ export interface CommandIO {
 
 export interface CommandDefinition {
   name: string;
-  /** One line for the command list. */
-  summary: string;
   /** e.g. "run-experiments compare <baseline.csv> <current.csv> [options]" */
   usage: string;
   /** Paragraphs shown under the usage line. */

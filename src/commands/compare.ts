@@ -12,7 +12,6 @@ import { parseToleranceOption } from '../results/tolerance.js';
 
 export const compare: CommandDefinition = {
   name: 'compare',
-  summary: 'Compare two results files point by point; exit 1 on a regression',
   usage: 'run-experiments compare <baseline.csv> <current.csv> [options]',
   details:
     'Points are matched by experiment and parameter values. For each metric the mean over ok repeats is compared; ' +

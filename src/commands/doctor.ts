@@ -7,7 +7,6 @@ const MARK = { ok: ' ok ', warn: 'warn', fail: 'FAIL', info: 'info' } as const;
 
 export const doctor: CommandDefinition = {
   name: 'doctor',
-  summary: 'report what this host offers: KVM flavour, capabilities, PMU, TSC, timer',
   usage: 'run-experiments doctor [--kvm-device PATH] [--json]',
   details: 'Exit status 0 when runs can work on this host, 1 when they cannot.',
   options: [

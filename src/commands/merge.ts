@@ -10,7 +10,6 @@ import { writeCsvAtomically } from '../results/write-atomic.js';
 
 export const merge: CommandDefinition = {
   name: 'merge',
-  summary: 'Join shard results files of one experiment into one file, with its summary',
   usage: 'run-experiments merge <results.csv>... -o <out.csv>',
   details:
     'All files must hold the same experiment and the same columns, and no run id may appear twice. Files written ' +

@@ -16,7 +16,7 @@ import { collidingOutput, outputsOf, RESERVED_NAME_ENDINGS, type ExperimentOutpu
 import { hostProvenance } from '../results/provenance.js';
 import { storing } from '../results/storing.js';
 import { writeSummaryCsv } from '../results/summary.js';
-import { capabilityWarnings, quantumWarnings, checkDumpPeriods, checkImages, decideCounters, probeKvm } from '../runner/preflight.js';
+import { capabilityWarnings, checkBeforeRunning, probeKvm, quantumWarnings } from '../runner/preflight.js';
 import { CancelledError, runInWorker, workerCommand } from '../runner/run-worker.js';
 import { runSweep } from '../runner/sweep-runner.js';
 import { plannedRuns, runSpecOf, type PlannedRun } from '../sweep/runs.js';
@@ -25,9 +25,11 @@ import type { CountedRuns } from '../sweep/counted-runs.js';
 
 export const run: CommandDefinition = {
   name: 'run',
-  summary: 'run experiment files and write one CSV row per run (the default command)',
   usage: 'run-experiments [run] <experiment.yaml...> [options]',
   details:
+    'Every file is first checked as `run-experiments validate` checks it, --dry-run too: a problem stops everything\n' +
+    'before any worker starts, with the same file:line:col: message and exit status 2.\n' +
+    '\n' +
     'Each file is expanded into runs (sweep points x repeat); every run executes in a fresh worker process on the\n' +
     'native KVM core. Results go to <out>/<name>.csv, with a folder per run (<out>/<name>/<run_id>/: console.log,\n' +
     'result.json, stats.txt) and a per-point summary in <out>/<name>.summary.csv. Rows are on disk (fsync) as soon\n' +
@@ -91,15 +93,14 @@ async function runCommand(args: ParsedArgs, io: CommandIO): Promise<number> {
     const runs = plannedRuns(plan);
     return shard ? shardOf(runs, shard) : runs;
   });
+  // The checks validate makes too, so that a dry run that lists the runs is one that would start them.
+  const { counterFor, notes } = checkBeforeRunning(plans);
+  for (const note of notes) io.stderr.write(`note: ${note}\n`);
   if (args.options['dry-run']) {
     plans.forEach((plan, i) => printDryRun(io, plan, runsByPlan[i]));
     return 0;
   }
 
-  checkImages(plans);
-  checkDumpPeriods(plans);
-  const { counterFor, notes } = decideCounters(plans);
-  for (const note of notes) io.stderr.write(`note: ${note}\n`);
   const worker = workerCommand(io.env);
   // A stand-in worker (tests, benches) replaces the core, so the device is not its business.
   const probe = io.env.RUN_EXPERIMENTS_WORKER ? undefined : probeKvm(kvmDevice);

@@ -74,7 +74,6 @@ function noLineBreaks(value: string | undefined, name: string): string | undefin
 
 export const slurm: CommandDefinition = {
   name: 'slurm',
-  summary: 'write (and with --submit, submit) a Slurm job array that runs the sweep in shards, plus a merge job',
   usage: 'run-experiments slurm <experiment.yaml...> --tasks N [options]',
   details: [
     'Writes <script-dir>/array.sbatch, a job array of N tasks: task k runs `run-experiments run <files> --shard k+1/N` ' +

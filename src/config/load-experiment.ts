@@ -4,9 +4,9 @@
 // errors), each point made afresh as the walk reaches it, so that no pass
 // over a sweep holds all of its points.
 import { InputError } from '../errors.js';
-import { parseSweep, SweepError, type Point, type Sweep } from '../sweep/points.js';
+import { parseSweep, SweepError, type Point, type Sweep, type SweptValue } from '../sweep/points.js';
 import { runId } from '../sweep/run-id.js';
-import { normalizePoint, type NormalizedPoint } from './experiment.js';
+import { argsString, normalizePoint, type NormalizedPoint } from './experiment.js';
 import { readExperimentFile } from './experiment-file.js';
 import { locate, parseSource, type SourceFile, type YamlPath } from './source.js';
 import { sweepSizeProblem } from './sweep-bounds.js';
@@ -111,17 +111,24 @@ function paramsOf(doc: Raw, columns: Columns): Record<string, string> {
 /** Distinct problems shown at most; a broken sweep of many points repeats the same few. */
 const MAX_PROBLEMS = 50;
 
+/** Point `index` is point `twin` again. */
+interface Duplicate {
+  twin: number;
+  index: number;
+}
+
 /**
  * The pass that checks every point before anything runs: their problems
  * (the first MAX_PROBLEMS distinct ones), then that no two points are the
  * same configuration, which would give two runs one id. Returns the number
- * of points. The duplicate check keeps each point's id in a map (about 150
- * bytes a point, measured) until this pass ends, not while the sweep runs.
+ * of points and the first duplicate. The duplicate check keeps each point's
+ * id in a map (about 150 bytes a point, measured) until this pass ends, not
+ * while the sweep runs.
  */
-function checkPoints(file: string, name: string, points: Iterable<PlannedPoint | string[]>): number {
+function checkPoints(name: string, points: Iterable<PlannedPoint | string[]>): { count: number; duplicate?: Duplicate } {
   const problems = new Set<string>();
   const pointById = new Map<string, number>();
-  let duplicate: string | undefined;
+  let duplicate: Duplicate | undefined;
   let count = 0;
   for (const point of points) {
     count++;
@@ -130,15 +137,37 @@ function checkPoints(file: string, name: string, points: Iterable<PlannedPoint |
       if (problems.size === MAX_PROBLEMS) break;
       continue;
     }
-    // Repeat 0 stands for every repeat: two points share the ids of all their repeats or of none.
-    const id = runId(name, point.normalized, 0);
+    // Hashed with guest.args as the guest reads them (1 and "1" are both "n=1"), which also finds any two points
+    // with one run id. Repeat 0 stands for every repeat: two points share the ids of all their repeats or of none.
+    const id = runId(name, { ...point.normalized, guest: { ...point.normalized.guest, args: argsString(point.normalized.guest.args) } }, 0);
     const twin = pointById.get(id);
     if (twin === undefined) pointById.set(id, point.index);
-    else duplicate ??= `${file}: sweep points ${twin} and ${point.index} are the same configuration (a value listed twice?)`;
+    else duplicate ??= { twin, index: point.index };
   }
   if (problems.size > 0) throw new InputError([...problems]);
-  if (duplicate) throw new InputError([duplicate]);
-  return count;
+  return { count, duplicate };
+}
+
+/** Point `index` of a sweep (after exclusions), walked to again: only the refusal of a duplicate needs one. */
+function pointAt(sweep: Sweep, index: number): Point {
+  let k = 0;
+  for (const point of sweep.points()) if (k++ === index) return point;
+  throw new Error(`internal: the sweep has no point ${index}`);
+}
+
+/**
+ * A duplicate, located at the first swept value where the later point is
+ * written differently from the earlier one: the same value listed twice
+ * (another place in the file), or in other units (1ms and 1000us).
+ */
+function duplicateProblem(source: SourceFile, sweep: Sweep, { twin, index }: Duplicate): string {
+  const [earlier, later] = [pointAt(sweep, twin), pointAt(sweep, index)];
+  const written = (v: SweptValue) => `${cellText(v.value)} at ${v.origin.join('.')}`;
+  // Some value differs, as the points are distinct combinations; a range whose rounding repeats a value differs in value alone.
+  const at = Math.max(0, later.findIndex((v, i) => written(v) !== written(earlier[i])));
+  const [was, is] = [cellText(earlier[at].value), cellText(later[at].value)];
+  const what = was === is ? `${is} comes twice` : `${is} is the same as ${was}`;
+  return `${locate(source, later[at].origin)}: sweep ${later[at].path}: ${what} (sweep points ${twin} and ${index} would be the same configuration)`;
 }
 
 function parseSweepIn(source: SourceFile, sweep: Record<string, unknown> | undefined): Sweep {
@@ -164,7 +193,8 @@ export function planExperiment(file: string, text: string): ExperimentPlan {
     let index = 0;
     for (const point of sweep.points()) yield planPoint(source, base, point, index++, columns);
   }
-  const pointCount = checkPoints(file, data.name, planned());
+  const { count: pointCount, duplicate } = checkPoints(data.name, planned());
+  if (duplicate) throw new InputError([duplicateProblem(source, sweep, duplicate)]);
   if (pointCount === 0) throw new InputError([`${locate(source, ['sweep', 'exclude'])}: every combination of the sweep is excluded`]);
   return {
     file,

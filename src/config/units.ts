@@ -1,6 +1,8 @@
 // Units, normalized in one place: sizes to bytes, durations to nanoseconds,
 // frequencies to hertz, counts to plain numbers. Each parser returns either
-// a value or a reason that the caller turns into a located error.
+// a value or a reason that the caller turns into a located error. Sweep
+// ranges read their bounds here too (parseQuantity), so that any unit a
+// value may be written in is one a range may be written in.
 
 export type Parsed = { ok: true; value: number } | { ok: false; reason: string };
 
@@ -29,7 +31,12 @@ const DURATION_UNITS: Record<string, number> = {
 
 const FREQUENCY_UNITS: Record<string, number> = { Hz: 1, kHz: 1e3, MHz: 1e6, GHz: 1e9 };
 
-const QUANTITY = /^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([A-Za-zµ]*)\s*$/;
+const UNITS_BY_KIND = { size: SIZE_UNITS, duration: DURATION_UNITS, frequency: FREQUENCY_UNITS };
+
+export type QuantityKind = keyof typeof UNITS_BY_KIND;
+
+// Signed, for ranges of plain numbers; the parsers of values with units refuse a negative one.
+const QUANTITY = /^\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([A-Za-zµ]*)\s*$/;
 
 function withUnit(input: unknown, units: Record<string, number>, kind: string, example: string, bareUnit?: string): Parsed {
   if (typeof input === 'number') {
@@ -46,7 +53,30 @@ function withUnit(input: unknown, units: Record<string, number>, kind: string, e
       reason: `bad ${kind} "${input}": expected a number with one of the units ${Object.keys(units).join(', ')} (e.g. ${example})`,
     };
   }
-  return { ok: true, value: Number(match[1]) * units[unit] };
+  const value = Number(match[1]) * units[unit];
+  return value < 0 ? { ok: false, reason: `${kind} "${input}" must not be negative` } : { ok: true, value };
+}
+
+/** A sweep range's bound or step: a number with an optional unit of any kind, its value in that kind's base unit. */
+export interface Quantity {
+  value: number;
+  /** As written; "" for a plain number. */
+  unit: string;
+  kind?: QuantityKind;
+  /** What one `unit` is in the base unit (1 for a plain number). */
+  scale: number;
+}
+
+export function parseQuantity(input: unknown): ({ ok: true } & Quantity) | { ok: false; reason: string } {
+  if (typeof input === 'number' && Number.isFinite(input)) return { ok: true, value: input, unit: '', scale: 1 };
+  const match = typeof input === 'string' ? QUANTITY.exec(input) : null;
+  if (!match) return { ok: false, reason: `"${String(input)}" is not a number (with an optional unit)` };
+  const [, number, unit] = match;
+  if (!unit) return { ok: true, value: Number(number), unit, scale: 1 };
+  const kind = (Object.keys(UNITS_BY_KIND) as QuantityKind[]).find((k) => unit in UNITS_BY_KIND[k]);
+  if (!kind) return { ok: false, reason: `"${input}" has an unknown unit "${unit}"` };
+  const scale = UNITS_BY_KIND[kind][unit];
+  return { ok: true, value: Number(number) * scale, unit, kind, scale };
 }
 
 /** Bytes. A bare number is bytes. */
@@ -109,3 +139,51 @@ export const UNIT_FORMATS = {
 } as const;
 
 export type UnitFormat = keyof typeof UNIT_FORMATS;
+
+/**
+ * The schema's `unit` keyword: a format, or a format with bounds written in
+ * its own units ({format: size, minimum: 2MiB, maximum: 3GiB}), so that a
+ * range is stated once, in the schema, in the units a file uses.
+ */
+export type UnitRule =
+  | UnitFormat
+  | {
+      format: UnitFormat;
+      minimum?: string;
+      maximum?: string;
+      multipleOf?: string;
+      /** 0 is allowed whatever the bounds, and means this (e.g. "no time series"). */
+      zeroMeans?: string;
+      /** Why the bounds are what they are; ends every message about them. */
+      why?: string;
+    };
+
+function between(rule: Exclude<UnitRule, UnitFormat>): string {
+  const { minimum, maximum, zeroMeans } = rule;
+  const range = minimum !== undefined && maximum !== undefined ? `between ${minimum} and ${maximum}` : minimum !== undefined ? `at least ${minimum}` : `at most ${maximum}`;
+  return zeroMeans === undefined ? range : `${range}, or 0 for ${zeroMeans}`;
+}
+
+/** The parser for a rule, its bounds parsed once; a bound its own format refuses is a mistake in the schema. */
+export function unitParser(rule: UnitRule): (input: unknown) => Parsed {
+  if (typeof rule === 'string') return UNIT_FORMATS[rule];
+  const parse = UNIT_FORMATS[rule.format];
+  const bound = (text: string | undefined): number | undefined => {
+    if (text === undefined) return undefined;
+    const parsed = parse(text);
+    if (!parsed.ok) throw new Error(`internal: the schema's bound "${text}" is not a ${rule.format}: ${parsed.reason}`);
+    return parsed.value;
+  };
+  const [minimum, maximum, multipleOf] = [bound(rule.minimum), bound(rule.maximum), bound(rule.multipleOf)];
+  const refused = (input: unknown, condition: string): Parsed => ({
+    ok: false,
+    reason: `${rule.format} "${String(input)}" must be ${condition}${rule.why === undefined ? '' : `: ${rule.why}`}`,
+  });
+  return (input) => {
+    const parsed = parse(input);
+    if (!parsed.ok || (parsed.value === 0 && rule.zeroMeans !== undefined)) return parsed;
+    if ((minimum !== undefined && parsed.value < minimum) || (maximum !== undefined && parsed.value > maximum)) return refused(input, between(rule));
+    if (multipleOf !== undefined && parsed.value % multipleOf !== 0) return refused(input, `a multiple of ${rule.multipleOf}`);
+    return parsed;
+  };
+}

@@ -29,8 +29,11 @@ function describe(error: ErrorObject, path: YamlPath): { message: string; at: Ya
       return { message: `${where} is missing the required key "${String(p.missingProperty)}"`, at: path, key: false };
     case 'type':
       return { message: `${where} must be ${String(p.type).replace(',', ' or ')}`, at: path, key: false };
-    case 'enum':
+    case 'enum': {
+      const notImplemented = (error.parentSchema as { notImplemented?: Record<string, string> }).notImplemented?.[String(error.data)];
+      if (notImplemented) return { message: `${where}: ${notImplemented}`, at: path, key: false };
       return { message: `${where} must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`, at: path, key: false };
+    }
     case 'unit':
       return { message: `${where}: ${error.message}`, at: path, key: false };
     case 'pattern':

@@ -1,6 +1,6 @@
 // The typed face of the native core (native/src/addon.cc). Loaded lazily so
-// that commands which never touch KVM (validate, compare, merge) work even
-// where the addon could not be built.
+// that commands which never load an image or touch KVM (compare, merge) work
+// even where the addon could not be built; validate loads images through it.
 import { createRequire } from 'node:module';
 import { packagePath } from '../package-root.js';
 import { EnvironmentError } from '../errors.js';

@@ -1,6 +1,6 @@
 // Which method counts committedInsts for a run (the CSV's instsSource),
 // decided from what the experiment asks (cpu.usePerf, cpu.instructionCounter,
-// limits.maxInsts, cpu.timer.kind) and what the host offers. Pure, so that
+// limits.maxInsts) and what the host offers. Pure, so that
 // the decision can be tested with any host (a PMU, none, a paranoid kernel).
 import type { NormalizedPoint } from '../config/experiment.js';
 import type { PerfProbe } from '../native/addon.js';
@@ -18,16 +18,6 @@ function noPmu(perf: PerfProbe): string {
 
 export function decideInstructionCounter(cpu: NormalizedPoint['cpu'], limits: NormalizedPoint['limits'], perf: PerfProbe): CounterDecision {
   const pmu = perf.errno === 0;
-  if (cpu.timer.kind === 'perf' || cpu.usePerfOverflow) {
-    const field = cpu.timer.kind === 'perf' ? ['cpu', 'timer', 'kind'] : ['cpu', 'usePerfOverflow'];
-    return {
-      ok: false,
-      field,
-      message: pmu
-        ? 'the perf-overflow timer is not implemented yet; use cpu.timer.kind: posix'
-        : `the perf-overflow timer needs a hardware PMU, and ${noPmu(perf)}; use cpu.timer.kind: posix`,
-    };
-  }
   let counter: Counter;
   let note: string | undefined;
   if (cpu.instructionCounter === 'perf' || (cpu.usePerf === true && cpu.instructionCounter === 'auto')) {
@@ -44,7 +34,9 @@ export function decideInstructionCounter(cpu: NormalizedPoint['cpu'], limits: No
     counter = 'none';
     note = `no guest instruction counter (${noPmu(perf)}); committedInsts is not counted (instsSource: none). For exact counts of small ring-0 workloads use cpu.instructionCounter: singlestep.`;
   }
-  if (limits.maxInsts > 0 && counter === 'none')
-    return { ok: false, field: ['limits', 'maxInsts'], message: 'limits.maxInsts needs an instruction counter; this host has none, so set cpu.instructionCounter: singlestep' };
+  if (limits.maxInsts > 0 && counter === 'none') {
+    const why = cpu.instructionCounter === 'none' || cpu.usePerf === false ? 'this file turns counting off' : 'this host has no PMU';
+    return { ok: false, field: ['limits', 'maxInsts'], message: `limits.maxInsts needs an instruction counter, and ${why}: set cpu.instructionCounter: singlestep` };
+  }
   return { ok: true, counter, note };
 }

@@ -1,5 +1,8 @@
 // Checks made before the first run, so that a bad image or an unusable
 // /dev/kvm stops everything with one clear message and no rows are written.
+// checkBeforeRunning is what validate, run --dry-run and run all check
+// after loading (which checked the file itself): what needs the images the
+// file names or this host's PMU, but not KVM. The rest is for run alone.
 import { existsSync, readdirSync } from 'node:fs';
 import type { ExperimentPlan, PlannedPoint } from '../config/load-experiment.js';
 import { decideInstructionCounter, type Counter, type CounterDecision } from './instruction-counter.js';
@@ -14,7 +17,7 @@ function bundledPrograms(): string[] {
 }
 
 /** Every distinct (image, format, memory) of every point loads into guest memory, as a run would load it. */
-export function checkImages(plans: ExperimentPlan[]): void {
+function imageProblems(plans: ExperimentPlan[]): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
   for (const plan of plans) {
@@ -36,12 +39,13 @@ export function checkImages(plans: ExperimentPlan[]): void {
         nativeCore().checkImage({ imagePath, imageFormat: guest.format, memoryBytes: guest.memory });
       } catch (error) {
         if (!isNativeError(error)) throw error;
-        const field = error.code === 'memory-size' || error.code === 'image-too-big' ? 'memory' : guest.program !== undefined ? 'program' : 'image';
+        // The schema bounds guest.memory as the core does; what is left about memory is an image that does not fit.
+        const field = error.code === 'image-too-big' ? 'memory' : guest.program !== undefined ? 'program' : 'image';
         problems.push(`${point.locate(['guest', field])}: guest.${field}: ${error.message}`);
       }
     }
   }
-  if (problems.length > 0) throw new InputError(problems);
+  return problems;
 }
 
 /** Opens the device and builds a VM and vCPU once; a failure ends the command (exit status 3). */
@@ -54,13 +58,19 @@ export function probeKvm(device: string): KvmProbe {
   }
 }
 
+/** How each run counts instructions, and what to tell the user about it (an automatic fallback: one note per sweep). */
+export interface CounterPlan {
+  counterFor(point: PlannedPoint): Counter;
+  notes: string[];
+}
+
 /**
- * How each point counts instructions, given this host's PMU. Impossible
- * requests are located errors; an automatic fallback is one note per sweep.
- * The decision is pure and cheap, so counterFor makes it again for each run
- * as it starts rather than keeping one per point for the whole sweep.
+ * How each point counts instructions, given this host's PMU; impossible
+ * requests are located problems. The decision is pure and cheap, so
+ * counterFor makes it again for each run as it starts rather than keeping
+ * one per point for the whole sweep.
  */
-export function decideCounters(plans: ExperimentPlan[]): { counterFor(point: PlannedPoint): Counter; notes: string[] } {
+function decideCounters(plans: ExperimentPlan[]): CounterPlan & { problems: string[] } {
   const perf = nativeCore().probePerf();
   const decide = (point: PlannedPoint) => decideInstructionCounter(point.normalized.cpu, point.normalized.limits, perf);
   const problems = new Set<string>();
@@ -72,9 +82,21 @@ export function decideCounters(plans: ExperimentPlan[]): { counterFor(point: Pla
       else if (decision.note) notes.add(decision.note);
     }
   }
-  if (problems.size > 0) throw new InputError([...problems]);
-  // Every point was decided ok above, with the same host.
-  return { counterFor: (point) => (decide(point) as Extract<CounterDecision, { ok: true }>).counter, notes: [...notes] };
+  // Used only when there are no problems: every point was decided ok above, with the same host.
+  return { counterFor: (point) => (decide(point) as Extract<CounterDecision, { ok: true }>).counter, notes: [...notes], problems: [...problems] };
+}
+
+/**
+ * The checks of every point that validate, run --dry-run and run make alike
+ * before any worker starts: every image loads into its guest memory, and
+ * every instruction counter asked for is one this host has. Throws one
+ * InputError with all their problems, located.
+ */
+export function checkBeforeRunning(plans: ExperimentPlan[]): CounterPlan {
+  const { counterFor, notes, problems } = decideCounters(plans);
+  const all = [...imageProblems(plans), ...problems];
+  if (all.length > 0) throw new InputError(all);
+  return { counterFor, notes };
 }
 
 /** Whether any point of `plan` turns coalesced MMIO on. */
@@ -113,17 +135,4 @@ export function quantumWarnings(plans: ExperimentPlan[], kvmDevice: string): str
   return [...short]
     .filter(([quantum]) => quantum < kick.floorNs)
     .map(([quantum, where]) => `${where}: cpu.timer.quantum ${us(quantum)} is shorter than a timer kick allows here (${us(kick.medianNs)} per kick, measured): runs use about ${us(kick.floorNs)} (the quantumNs column)`);
-}
-
-/** stats.dumpEvery below the core's minimum, refused before the first run with its location. */
-export function checkDumpPeriods(plans: ExperimentPlan[]): void {
-  const minimum = nativeCore().minDumpEveryNs;
-  const problems = new Set<string>();
-  for (const plan of plans)
-    for (const point of plan.points()) {
-      const period = point.normalized.stats.dumpEvery;
-      if (period !== 0 && period < minimum)
-        problems.add(`${point.locate(['stats', 'dumpEvery'])}: stats.dumpEvery must be at least ${minimum / 1e6} ms: each snapshot kicks the vCPU out of the guest, and a shorter period distorts simulated time or starves the guest`);
-    }
-  if (problems.size > 0) throw new InputError([...problems]);
 }

@@ -89,7 +89,7 @@ describe('bad input is refused before anything runs', () => {
   it('memory too small', async () => {
     const r = await runIn({ 'e.yaml': 'name: e\nguest:\n  program: hello\n  memory: 1MiB\n' });
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/e\.yaml:4:11: guest\.memory: guest\.memory must be between 2 MiB and 3 GiB/);
+    expect(r.stderr).toMatch(/e\.yaml:4:11: guest\.memory: size "1MiB" must be between 2MiB and 3GiB/);
     expect(r.wroteCsv).toBe(false);
   });
 

@@ -34,7 +34,7 @@ describe('stats.dumpEvery has a minimum', () => {
   it('a period below 1 ms is refused before any run, where it is written', async () => {
     const { result, wroteCsv } = await run('name: e\nguest: { program: hello }\nstats: { dumpEvery: 1ns }\n');
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatch(/e\.yaml:3:21: stats\.dumpEvery must be at least 1 ms/);
+    expect(result.stderr).toMatch(/e\.yaml:3:21: stats\.dumpEvery: duration "1ns" must be at least 1ms/);
     expect(wroteCsv).toBe(false);
   });
 });

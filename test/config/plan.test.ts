@@ -96,9 +96,9 @@ describe('experiment files', () => {
     expect(problems(text)).toEqual(['exp.yaml:6:5: every combination of the sweep is excluded']);
   });
 
-  it('refuses two points with the same configuration', () => {
+  it('refuses two points with the same configuration, at the value listed again', () => {
     expect(problems('name: a\nguest: { program: hello }\nsweep:\n  guest.args.count: [1, 2, 1]\n')).toEqual([
-      'exp.yaml: sweep points 0 and 2 are the same configuration (a value listed twice?)',
+      'exp.yaml:4:28: sweep guest.args.count: 1 comes twice (sweep points 0 and 2 would be the same configuration)',
     ]);
   });
 });

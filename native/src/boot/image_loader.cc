@@ -1,33 +1,44 @@
 #include "boot/image_loader.hh"
 
 #include <elf.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 #include <vector>
 
 #include "boot/layout.hh"
 #include "kvm/kvm_error.hh"
+#include "kvm/unique_fd.hh"
 
 namespace kx {
 
 namespace {
 
 std::vector<uint8_t> readWhole(const std::string& path, uint64_t limit) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  if (!in) throw KvmError("image-unreadable", errnoMessage(path + ": cannot open guest image", errno));
-  auto size = static_cast<uint64_t>(in.tellg());
+  // O_NONBLOCK: a FIFO given as the image must not hang the open; it is refused below.
+  UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (!file.valid()) throw KvmError("image-unreadable", errnoMessage(path + ": cannot open guest image", errno));
+  struct stat st;
+  if (::fstat(file.get(), &st) != 0) throw KvmError("image-unreadable", errnoMessage(path + ": cannot stat guest image", errno));
+  if (!S_ISREG(st.st_mode)) throw KvmError("image-unreadable", path + ": guest image is not a regular file");
+  auto size = static_cast<uint64_t>(st.st_size);
   if (size > limit)
     throw KvmError("image-too-big", path + ": image is " + std::to_string(size) + " bytes, larger than guest memory (" +
                                         std::to_string(limit) + " bytes); raise guest.memory");
   std::vector<uint8_t> bytes(size);
-  in.seekg(0);
-  in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size));
-  if (!in) throw KvmError("image-unreadable", path + ": short read");
+  uint64_t done = 0;
+  while (done < size) {
+    ssize_t n = ::read(file.get(), bytes.data() + done, size - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw KvmError("image-unreadable", errnoMessage(path + ": cannot read guest image", errno));
+    if (n == 0) throw KvmError("image-unreadable", path + ": short read");
+    done += static_cast<uint64_t>(n);
+  }
   return bytes;
 }
 

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "cpu/coalesced_ring.hh"
+#include "cpu/exit_decode.hh"
 #include "cpu/exit_reason_name.hh"
 #include "cpu/host_clock.hh"
 #include "cpu/register_dump.hh"
@@ -309,65 +311,42 @@ void KvmCpu::handleIo() {
   kvm_run* run = vcpu_.run();
   ++counters_.numIO;
   state_ = State::ServicePending;
-  unsigned size = run->io.size;
-  uint64_t count = run->io.count;
-  // The data area lives in the shared run page; never trust its bounds.
-  if ((size != 1 && size != 2 && size != 4) || count == 0 || run->io.data_offset > vcpu_.runSize() ||
-      count * size > vcpu_.runSize() - run->io.data_offset) {
-    fail("bad-exit-data", "port IO exit with size " + std::to_string(size) + ", count " + std::to_string(count) +
-                              ", data offset " + hex(run->io.data_offset) + " outside the run area");
+  DecodedAccess io = decodeIoExit(*run, vcpu_.runSize());
+  if (!io.ok()) {
+    fail("bad-exit-data", io.error);
     return;
   }
-  auto* data = reinterpret_cast<uint8_t*>(run) + run->io.data_offset;
-  bool isWrite = run->io.direction == KVM_EXIT_IO_OUT;
-  for (uint64_t i = 0; i < count && !stop_; ++i)
-    access(io_, run->io.port, data + i * size, size, isWrite, counters_.numUnclaimedIO);
+  uint8_t* data = io.data(*run);
+  for (uint64_t i = 0; i < io.count && !stop_; ++i)
+    access(io_, io.address, data + i * io.size, io.size, io.isWrite, counters_.numUnclaimedIO);
 }
 
 void KvmCpu::handleMmio() {
   kvm_run* run = vcpu_.run();
   ++counters_.numMMIO;
   state_ = State::ServicePending;
-  unsigned len = run->mmio.len;
-  if (len == 0 || len > sizeof run->mmio.data) {
-    fail("bad-exit-data", "MMIO exit of " + std::to_string(len) + " bytes at " + hex(run->mmio.phys_addr));
+  DecodedAccess mmio = decodeMmioExit(*run);
+  if (!mmio.ok()) {
+    fail("bad-exit-data", mmio.error);
     return;
   }
-  access(mmio_, run->mmio.phys_addr, run->mmio.data, len, run->mmio.is_write, counters_.numUnclaimedMMIO);
+  access(mmio_, mmio.address, mmio.data(*run), mmio.size, mmio.isWrite, counters_.numUnclaimedMMIO);
 }
 
 void KvmCpu::drainCoalescedRing() {
   abi::CoalescedRing* ring = vcpu_.coalescedRing();
-  if (!ring) return;
-  uint32_t capacity = vcpu_.coalescedRingCapacity();
-  // The ring is shared with the kernel; an index past the end means a bug we must not follow.
-  while (ring->first != ring->last && !stop_) {
-    uint32_t first = ring->first;
-    if (first >= capacity || ring->last >= capacity) {
-      fail("bad-exit-data", "coalesced ring indices out of range (first " + std::to_string(first) + ", last " +
-                                std::to_string(ring->last) + ", capacity " + std::to_string(capacity) + ")");
-      return;
-    }
-    kvm_coalesced_mmio& entry = ring->entries[first];
-    uint8_t data[8];
-    unsigned len = entry.len;
-    if (len == 0 || len > sizeof data) {
-      fail("bad-exit-data", "coalesced entry of " + std::to_string(len) + " bytes at " + hex(entry.phys_addr));
-      return;
-    }
-    std::memcpy(data, entry.data, len);
-    bool pio = entry.pio;
-    uint64_t address = entry.phys_addr;
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    ring->first = (first + 1) % capacity;
-    if (pio) {
+  if (!ring || stop_) return;
+  RingWalk walk = walkCoalescedRing(*ring, vcpu_.coalescedRingCapacity(), [this](CoalescedWrite& write) {
+    if (write.pio) {
       ++counters_.numCoalescedPIO;
-      access(io_, address, data, len, true, counters_.numUnclaimedIO);
+      access(io_, write.address, write.data, write.len, true, counters_.numUnclaimedIO);
     } else {
       ++counters_.numCoalescedMMIO;
-      access(mmio_, address, data, len, true, counters_.numUnclaimedMMIO);
+      access(mmio_, write.address, write.data, write.len, true, counters_.numUnclaimedMMIO);
     }
-  }
+    return !stop_;
+  });
+  if (!walk.error.empty()) fail("bad-exit-data", walk.error);
 }
 
 }  // namespace kx

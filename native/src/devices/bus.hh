@@ -13,7 +13,8 @@ class Bus {
  public:
   explicit Bus(std::string name) : name_(std::move(name)) {}
 
-  // Throws KvmError("bus-overlap") if [base, base+size) meets an existing range.
+  // Throws KvmError("bus-overlap") if [base, base+size) meets an existing range,
+  // is empty, or wraps past 2^64.
   void attach(uint64_t base, uint64_t size, Device& device);
 
   // The device whose range holds the whole access, with the access offset, or null.
