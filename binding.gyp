@@ -5,7 +5,7 @@
       "sources": [
         "native/src/addon.cc",
         "native/src/machine.cc",
-        "native/src/kvm/kvm_error.cc",
+        "native/src/sim/core_error.cc",
         "native/src/kvm/kvm_device.cc",
         "native/src/kvm/vm.cc",
         "native/src/kvm/vcpu.cc",
@@ -30,7 +30,7 @@
         "native/src/devices/guest_fault.cc",
         "native/src/devices/interval_timer.cc",
         "native/src/devices/hypercall_port.cc",
-        "native/src/cpu/event_queue.cc"
+        "native/src/sim/event_queue.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/src"],
       "defines": ["NAPI_VERSION=9", "NAPI_CPP_EXCEPTIONS"],

@@ -7,7 +7,7 @@
 
 #include "kvm/binary_stats.hh"
 #include "kvm/kvm_device.hh"
-#include "kvm/kvm_error.hh"
+#include "sim/core_error.hh"
 #include "kvm/vcpu.hh"
 #include "kvm/vm.hh"
 #include "cpu/kick_cost.hh"
@@ -17,7 +17,7 @@
 
 namespace {
 
-using kx::KvmError;
+using kx::CoreError;
 
 [[noreturn]] void throwCoded(Napi::Env env, const std::string& code, const std::string& message) {
   Napi::Error error = Napi::Error::New(env, message);
@@ -30,7 +30,7 @@ template <typename Body>
 Napi::Value guarded(Napi::Env env, Body body) {
   try {
     return body();
-  } catch (const KvmError& e) {
+  } catch (const CoreError& e) {
     throwCoded(env, e.code(), e.what());
   } catch (const Napi::Error&) {
     throw;

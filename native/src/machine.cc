@@ -15,7 +15,7 @@
 #include "devices/sim_control.hh"
 #include "devices/sink.hh"
 #include "kvm/kvm_device.hh"
-#include "kvm/kvm_error.hh"
+#include "sim/core_error.hh"
 #include "kvm/vcpu.hh"
 #include "kvm/vm.hh"
 
@@ -33,7 +33,7 @@ using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 FilePtr openConsole(const std::string& path) {
   if (path.empty()) return nullptr;
   std::FILE* f = std::fopen(path.c_str(), "w");
-  if (!f) throw KvmError("console", errnoMessage("cannot create console log " + path, errno));
+  if (!f) throw CoreError("console", errnoMessage("cannot create console log " + path, errno));
   std::setvbuf(f, nullptr, _IOLBF, 0);  // a killed run keeps every complete line
   return FilePtr(f);
 }
@@ -193,10 +193,10 @@ std::vector<std::string> deviceStatNames() {
 
 void checkMemorySize(uint64_t memoryBytes) {
   if (memoryBytes < layout::kMinMemory || memoryBytes > layout::kMaxMemory)
-    throw KvmError("memory-size", "guest.memory must be between 2 MiB and 3 GiB (the device window starts at 3 GiB); got " +
+    throw CoreError("memory-size", "guest.memory must be between 2 MiB and 3 GiB (the device window starts at 3 GiB); got " +
                                       std::to_string(memoryBytes) + " bytes");
   if (memoryBytes % 4096 != 0)
-    throw KvmError("memory-size", "guest.memory must be a multiple of 4 KiB; got " + std::to_string(memoryBytes));
+    throw CoreError("memory-size", "guest.memory must be a multiple of 4 KiB; got " + std::to_string(memoryBytes));
 }
 
 LoadedImage checkImage(const std::string& path, ImageFormat format, uint64_t memoryBytes) {
@@ -208,7 +208,7 @@ LoadedImage checkImage(const std::string& path, ImageFormat format, uint64_t mem
 MachineResult runMachine(const MachineConfig& config) {
   checkMemorySize(config.memoryBytes);
   if (config.dumpEveryTicks != 0 && config.dumpEveryTicks < kMinDumpEveryTicks)
-    throw KvmError("stats-dump-period", "stats.dumpEvery must be at least 1ms (each snapshot kicks the vCPU out); got " +
+    throw CoreError("stats-dump-period", "stats.dumpEvery must be at least 1ms (each snapshot kicks the vCPU out); got " +
                                             decimal(static_cast<double>(config.dumpEveryTicks) / 1e9) + " ms");
   KvmDevice kvm(config.kvmDevice);
   kvm.requireExtension(KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY");

@@ -63,7 +63,7 @@ struct MachineResult {
   std::string coalescing;  // "on", "off", or "unsupported"
 };
 
-// Throws KvmError for anything that stops the machine from being built;
+// Throws CoreError for anything that stops the machine from being built;
 // everything the guest does becomes part of the result.
 MachineResult runMachine(const MachineConfig& config);
 

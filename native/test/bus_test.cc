@@ -19,7 +19,7 @@ class FakeDevice : public Device {
   const char* name_;
 };
 
-using test::expectKvmError;
+using test::expectCoreError;
 
 TEST_CASE("bus: hits at the edges of a range, misses just outside") {
   Bus bus("mmio");
@@ -64,11 +64,11 @@ TEST_CASE("bus: overlapping ranges are refused with bus-overlap, naming both dev
   Bus bus("mmio");
   FakeDevice a("serial"), b("sink");
   bus.attach(0x100, 0x10, a);
-  expectKvmError([&] { bus.attach(0x108, 0x10, b); }, "bus-overlap", {"mmio bus", "sink overlaps serial"});
-  expectKvmError([&] { bus.attach(0xf8, 0x10, b); }, "bus-overlap", {"sink overlaps serial"});
-  expectKvmError([&] { bus.attach(0x104, 2, b); }, "bus-overlap", {"sink overlaps serial"});
-  expectKvmError([&] { bus.attach(0, UINT64_MAX, b); }, "bus-overlap", {"sink overlaps serial"});
-  expectKvmError([&] { bus.attach(0x10f, 1, b); }, "bus-overlap", {"sink overlaps serial"});
+  expectCoreError([&] { bus.attach(0x108, 0x10, b); }, "bus-overlap", {"mmio bus", "sink overlaps serial"});
+  expectCoreError([&] { bus.attach(0xf8, 0x10, b); }, "bus-overlap", {"sink overlaps serial"});
+  expectCoreError([&] { bus.attach(0x104, 2, b); }, "bus-overlap", {"sink overlaps serial"});
+  expectCoreError([&] { bus.attach(0, UINT64_MAX, b); }, "bus-overlap", {"sink overlaps serial"});
+  expectCoreError([&] { bus.attach(0x10f, 1, b); }, "bus-overlap", {"sink overlaps serial"});
   // Nothing was attached by the refused calls.
   CHECK(bus.find(0x108, 8).device == &a);
   CHECK(bus.find(0x118, 1).device == nullptr);
@@ -95,11 +95,11 @@ TEST_CASE("bus: address + size overflowing 64 bits") {
   CHECK(bus.find(UINT64_MAX, 8).device == nullptr);
 
   // A range at the top is seen by the overlap check (base + size is 0 there).
-  expectKvmError([&] { bus.attach(UINT64_MAX - 15, 16, other); }, "bus-overlap", {"other overlaps top"});
+  expectCoreError([&] { bus.attach(UINT64_MAX - 15, 16, other); }, "bus-overlap", {"other overlaps top"});
   // Ranges that wrap past 2^64, or hold nothing, are refused.
-  expectKvmError([&] { bus.attach(UINT64_MAX - 100, 200, other); }, "bus-overlap",
+  expectCoreError([&] { bus.attach(UINT64_MAX - 100, 200, other); }, "bus-overlap",
                  {"other at 0xffffffffffffff9b", "wraps past the end of the address space"});
-  expectKvmError([&] { bus.attach(0x1000, 0, other); }, "bus-overlap", {"is empty"});
+  expectCoreError([&] { bus.attach(0x1000, 0, other); }, "bus-overlap", {"is empty"});
   // The bottom of the space is free and does not meet the top range.
   bus.attach(0, 8, other);
   CHECK(bus.find(0, 8).device == &other);

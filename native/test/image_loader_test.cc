@@ -1,6 +1,6 @@
 // loadImage on crafted files: a minimal valid ELF64 and flat image, and files
 // that are malformed, for another machine, or do not fit. Every failure must be
-// a KvmError with the right code and a message naming the file and the field.
+// a CoreError with the right code and a message naming the file and the field.
 #include <doctest/doctest.h>
 #include <elf.h>
 #include <sys/stat.h>
@@ -21,7 +21,7 @@
 namespace kx {
 namespace {
 
-using test::expectKvmError;
+using test::expectCoreError;
 
 constexpr uint64_t kMemory = 4ull << 20;
 constexpr uint64_t kLoad = layout::kImageFloor;
@@ -106,7 +106,7 @@ struct Fixture {
   }
   void elfFails(const Elf& elf, const std::string& code, std::initializer_list<const char*> inMessage) {
     std::string file = dir.write("guest.elf", elf.bytes());
-    expectKvmError([&] { loadImage(file, ImageFormat::Elf, memory); }, code, inMessage);
+    expectCoreError([&] { loadImage(file, ImageFormat::Elf, memory); }, code, inMessage);
   }
 };
 
@@ -142,17 +142,17 @@ TEST_CASE_FIXTURE(Fixture, "ELF: a truncated or missing header") {
   SUBCASE("header cut short") {
     bytes.resize(40);
     std::string file = dir.write("short.elf", bytes);
-    expectKvmError([&] { loadImage(file, ImageFormat::Elf, memory); }, "image-invalid",
+    expectCoreError([&] { loadImage(file, ImageFormat::Elf, memory); }, "image-invalid",
                    {"short.elf", "not an ELF file"});
   }
   SUBCASE("empty file") {
     std::string file = dir.write("empty.elf", {});
-    expectKvmError([&] { loadImage(file, ImageFormat::Elf, memory); }, "image-invalid", {"not an ELF file"});
+    expectCoreError([&] { loadImage(file, ImageFormat::Elf, memory); }, "image-invalid", {"not an ELF file"});
   }
   SUBCASE("bad magic") {
     bytes[1] = 'X';
     std::string file = dir.write("magic.elf", bytes);
-    expectKvmError([&] { loadImage(file, ImageFormat::Elf, memory); }, "image-invalid", {"bad magic"});
+    expectCoreError([&] { loadImage(file, ImageFormat::Elf, memory); }, "image-invalid", {"bad magic"});
   }
 }
 
@@ -305,7 +305,7 @@ TEST_CASE_FIXTURE(Fixture, "ELF: random corruption of the headers is refused or 
       REQUIRE(image.lowest >= layout::kImageFloor);
       REQUIRE(image.highest <= kMemory);
       ++loaded;
-    } catch (const KvmError& e) {
+    } catch (const CoreError& e) {
       REQUIRE_MESSAGE((e.code() == "image-invalid" || e.code() == "image-too-big"), e.code() << ": " << e.what());
       REQUIRE(std::string(e.what()).rfind(file + ": ", 0) == 0);
       ++refused;
@@ -326,32 +326,32 @@ TEST_CASE_FIXTURE(Fixture, "flat: an image loads at the image floor") {
 
 TEST_CASE_FIXTURE(Fixture, "flat: an empty image") {
   std::string file = dir.write("empty.bin", {});
-  expectKvmError([&] { loadImage(file, ImageFormat::Flat, memory); }, "image-invalid",
+  expectCoreError([&] { loadImage(file, ImageFormat::Flat, memory); }, "image-invalid",
                  {"empty.bin", "flat image is empty"});
 }
 
 TEST_CASE_FIXTURE(Fixture, "flat: an image larger than guest memory") {
   std::string file = dir.write("big.bin", std::vector<uint8_t>(kMemory + 1));
-  expectKvmError([&] { loadImage(file, ImageFormat::Flat, memory); }, "image-too-big",
+  expectCoreError([&] { loadImage(file, ImageFormat::Flat, memory); }, "image-too-big",
                  {"big.bin", "image is 4194305 bytes, larger than guest memory (4194304 bytes)", "raise guest.memory"});
 }
 
 TEST_CASE_FIXTURE(Fixture, "flat: an image that fits in memory but not above the image floor") {
   std::string file = dir.write("tight.bin", std::vector<uint8_t>(kMemory - kLoad + 1));
-  expectKvmError([&] { loadImage(file, ImageFormat::Flat, memory); }, "image-too-big",
+  expectCoreError([&] { loadImage(file, ImageFormat::Flat, memory); }, "image-too-big",
                  {"tight.bin", "flat image [0x100000, 0x400001) lies outside guest memory"});
 }
 
 TEST_CASE_FIXTURE(Fixture, "unreadable images: missing, a directory, a FIFO") {
   for (ImageFormat format : {ImageFormat::Elf, ImageFormat::Flat}) {
-    expectKvmError([&] { loadImage(dir.path() + "/missing.elf", format, memory); }, "image-unreadable",
+    expectCoreError([&] { loadImage(dir.path() + "/missing.elf", format, memory); }, "image-unreadable",
                    {"missing.elf: cannot open guest image", "No such file"});
-    expectKvmError([&] { loadImage(dir.path(), format, memory); }, "image-unreadable", {"is not a regular file"});
+    expectCoreError([&] { loadImage(dir.path(), format, memory); }, "image-unreadable", {"is not a regular file"});
     std::string fifo = dir.path() + "/fifo";
     ::unlink(fifo.c_str());
     REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
     // Must not wait for a writer.
-    expectKvmError([&] { loadImage(fifo, format, memory); }, "image-unreadable", {"fifo", "is not a regular file"});
+    expectCoreError([&] { loadImage(fifo, format, memory); }, "image-unreadable", {"fifo", "is not a regular file"});
   }
 }
 

@@ -1,6 +1,6 @@
 // Every exit cause a run can produce is explained in docs/exit-causes.md.
 // The causes are read from the code that sets them (the C++ core's fail(),
-// RunOutcome and KvmError codes; the worker's and the parent's synthetic
+// RunOutcome and CoreError codes; the worker's and the parent's synthetic
 // rows), so a new cause without a line in the doc fails here.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ const CAUSE = '"([a-z0-9-]+)"';
 const NATIVE_PATTERNS = [
   new RegExp(`\\bfail\\(${CAUSE}`, 'g'),
   new RegExp(`RunOutcome\\{[^,]+, ${CAUSE}`, 'g'),
-  new RegExp(`KvmError\\(${CAUSE}`, 'g'),
+  new RegExp(`CoreError\\(${CAUSE}`, 'g'),
   /"(unclaimed-(?:io|mmio))"/g,
 ];
 const TS_PATTERNS = [/synthetic\(spec, '[a-z]+', '([a-z0-9-]+)'/g, /exitCause: [^\n]*'([a-z0-9-]+)'/g];

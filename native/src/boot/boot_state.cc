@@ -1,7 +1,7 @@
 #include "boot/boot_state.hh"
 
 #include "boot/layout.hh"
-#include "kvm/kvm_error.hh"
+#include "sim/core_error.hh"
 
 namespace kx {
 
@@ -45,7 +45,7 @@ void writeGdtAndTss(GuestMemory& memory) {
 
 void writeBootInfo(GuestMemory& memory, const BootInfoFields& info) {
   if (info.args.size() > layout::kBootInfoArgsMax)
-    throw KvmError("guest-args-too-long", "guest.args is " + std::to_string(info.args.size()) +
+    throw CoreError("guest-args-too-long", "guest.args is " + std::to_string(info.args.size()) +
                                               " bytes once joined; the boot-info page holds at most " +
                                               std::to_string(layout::kBootInfoArgsMax));
   memory.store<uint32_t>(layout::kBootInfo + 0x00, layout::kBootInfoMagic);

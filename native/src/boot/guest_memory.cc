@@ -5,14 +5,14 @@
 #include <cerrno>
 #include <cstdio>
 
-#include "kvm/kvm_error.hh"
+#include "sim/core_error.hh"
 
 namespace kx {
 
 GuestMemory::GuestMemory(uint64_t size) : size_(size) {
   void* mem = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (mem == MAP_FAILED)
-    throw KvmError("guest-memory", errnoMessage("cannot map " + std::to_string(size) + " bytes of guest memory", errno));
+    throw CoreError("guest-memory", errnoMessage("cannot map " + std::to_string(size) + " bytes of guest memory", errno));
   base_ = static_cast<uint8_t*>(mem);
 }
 
@@ -24,7 +24,7 @@ uint8_t* GuestMemory::at(uint64_t guestPhys, uint64_t length) const {
     std::snprintf(where, sizeof where, "[0x%llx, +0x%llx) is outside guest memory of 0x%llx bytes",
                   static_cast<unsigned long long>(guestPhys), static_cast<unsigned long long>(length),
                   static_cast<unsigned long long>(size_));
-    throw KvmError("guest-memory-range", where);
+    throw CoreError("guest-memory-range", where);
   }
   return base_ + guestPhys;
 }

@@ -20,7 +20,7 @@ class GuestMemory {
   bool contains(uint64_t guestPhys, uint64_t length) const {
     return guestPhys <= size_ && length <= size_ - guestPhys;
   }
-  // Throws KvmError("guest-memory-range") when [guestPhys, +length) is not RAM.
+  // Throws CoreError("guest-memory-range") when [guestPhys, +length) is not RAM.
   uint8_t* at(uint64_t guestPhys, uint64_t length) const;
 
   void write(uint64_t guestPhys, const void* data, uint64_t length) { std::memcpy(at(guestPhys, length), data, length); }

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "boot/layout.hh"
-#include "kvm/kvm_error.hh"
+#include "sim/core_error.hh"
 #include "kvm/unique_fd.hh"
 
 namespace kx {
@@ -22,28 +22,28 @@ namespace {
 std::vector<uint8_t> readWhole(const std::string& path, uint64_t limit) {
   // O_NONBLOCK: a FIFO given as the image must not hang the open; it is refused below.
   UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-  if (!file.valid()) throw KvmError("image-unreadable", errnoMessage(path + ": cannot open guest image", errno));
+  if (!file.valid()) throw CoreError("image-unreadable", errnoMessage(path + ": cannot open guest image", errno));
   struct stat st;
-  if (::fstat(file.get(), &st) != 0) throw KvmError("image-unreadable", errnoMessage(path + ": cannot stat guest image", errno));
-  if (!S_ISREG(st.st_mode)) throw KvmError("image-unreadable", path + ": guest image is not a regular file");
+  if (::fstat(file.get(), &st) != 0) throw CoreError("image-unreadable", errnoMessage(path + ": cannot stat guest image", errno));
+  if (!S_ISREG(st.st_mode)) throw CoreError("image-unreadable", path + ": guest image is not a regular file");
   auto size = static_cast<uint64_t>(st.st_size);
   if (size > limit)
-    throw KvmError("image-too-big", path + ": image is " + std::to_string(size) + " bytes, larger than guest memory (" +
+    throw CoreError("image-too-big", path + ": image is " + std::to_string(size) + " bytes, larger than guest memory (" +
                                         std::to_string(limit) + " bytes); raise guest.memory");
   std::vector<uint8_t> bytes(size);
   uint64_t done = 0;
   while (done < size) {
     ssize_t n = ::read(file.get(), bytes.data() + done, size - done);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw KvmError("image-unreadable", errnoMessage(path + ": cannot read guest image", errno));
-    if (n == 0) throw KvmError("image-unreadable", path + ": short read");
+    if (n < 0) throw CoreError("image-unreadable", errnoMessage(path + ": cannot read guest image", errno));
+    if (n == 0) throw CoreError("image-unreadable", path + ": short read");
     done += static_cast<uint64_t>(n);
   }
   return bytes;
 }
 
 [[noreturn]] void invalid(const std::string& path, const std::string& what) {
-  throw KvmError("image-invalid", path + ": " + what);
+  throw CoreError("image-invalid", path + ": " + what);
 }
 
 // Where the image may live: above the runner's own structures, inside RAM.
@@ -53,7 +53,7 @@ void checkPlacement(const std::string& path, const std::string& what, uint64_t s
     invalid(path, what + " at " + hex(start) + " overlaps the runner's boot structures below " +
                       hex(layout::kImageFloor) + " (link the image at or above 1 MiB)");
   if (!memory.contains(start, size))
-    throw KvmError("image-too-big", path + ": " + what + " [" + hex(start) + ", " + hex(start + size) +
+    throw CoreError("image-too-big", path + ": " + what + " [" + hex(start) + ", " + hex(start + size) +
                                         ") lies outside guest memory of " + hex(memory.size()) +
                                         " bytes; raise guest.memory");
 }

@@ -17,7 +17,7 @@ struct LoadedImage {
   uint64_t highest;  // one past the last
 };
 
-// Loads `path` into `memory` above layout::kImageFloor. Throws KvmError with
+// Loads `path` into `memory` above layout::kImageFloor. Throws CoreError with
 // code "image-invalid" (the file is malformed or for another machine),
 // "image-unreadable" (cannot be opened), or "image-too-big" (does not fit).
 LoadedImage loadImage(const std::string& path, ImageFormat format, GuestMemory& memory);

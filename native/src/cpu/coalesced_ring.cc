@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "kvm/kvm_error.hh"
+#include "sim/core_error.hh"
 
 namespace kx {
 

@@ -1,6 +1,6 @@
 #include "cpu/exit_decode.hh"
 
-#include "kvm/kvm_error.hh"
+#include "sim/core_error.hh"
 
 namespace kx {
 

@@ -10,7 +10,7 @@
 #include "cpu/host_clock.hh"
 #include "cpu/quantum_timer.hh"
 #include "kvm/kvm_device.hh"
-#include "kvm/kvm_error.hh"
+#include "sim/core_error.hh"
 #include "kvm/vcpu.hh"
 #include "kvm/vm.hh"
 
@@ -44,7 +44,7 @@ KickCost measureKickCost(const std::string& kvmDevice) {
     int err = vcpu.enter();
     s = monotonicSeconds() - start;
     if (err != EINTR && !(err == 0 && vcpu.run()->exit_reason == KVM_EXIT_INTR))
-      throw KvmError("kick-probe", err ? errnoMessage("KVM_RUN of the kick probe", err)
+      throw CoreError("kick-probe", err ? errnoMessage("KVM_RUN of the kick probe", err)
                                         : "the kick probe's guest exited with reason " + std::to_string(vcpu.run()->exit_reason));
   }
   std::nth_element(seconds.begin(), seconds.begin() + kProbes / 2, seconds.end());

@@ -10,7 +10,7 @@
 #include "cpu/exit_reason_name.hh"
 #include "cpu/host_clock.hh"
 #include "cpu/register_dump.hh"
-#include "kvm/kvm_error.hh"
+#include "sim/core_error.hh"
 
 namespace kx {
 

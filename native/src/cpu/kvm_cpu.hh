@@ -9,8 +9,8 @@
 #include <optional>
 
 #include "cpu/cpu_stats.hh"
-#include "cpu/event_queue.hh"
-#include "cpu/interrupt_lines.hh"
+#include "sim/event_queue.hh"
+#include "sim/interrupt_lines.hh"
 #include "cpu/perf_counters.hh"
 #include "cpu/quantum_timer.hh"
 #include "cpu/run_outcome.hh"

@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <string>
 
-#include "kvm/kvm_error.hh"
+#include "sim/core_error.hh"
 
 namespace kx {
 
@@ -54,13 +54,13 @@ GuestPerfCounters::GuestPerfCounters() {
   int leader = openCounter(PERF_COUNT_HW_CPU_CYCLES, -1);
   if (leader < 0) {
     int err = errno;
-    throw KvmError("perf-unavailable", errnoMessage("perf_event_open(cycles, exclude_host)", err) + ": " + perfErrnoCause(err));
+    throw CoreError("perf-unavailable", errnoMessage("perf_event_open(cycles, exclude_host)", err) + ": " + perfErrnoCause(err));
   }
   cycles_.reset(leader);
   int insts = openCounter(PERF_COUNT_HW_INSTRUCTIONS, leader);
   if (insts < 0) {
     int err = errno;
-    throw KvmError("perf-unavailable", errnoMessage("perf_event_open(instructions, exclude_host)", err) + ": " + perfErrnoCause(err));
+    throw CoreError("perf-unavailable", errnoMessage("perf_event_open(instructions, exclude_host)", err) + ": " + perfErrnoCause(err));
   }
   instructions_.reset(insts);
 }

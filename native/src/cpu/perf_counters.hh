@@ -16,7 +16,7 @@ struct PerfReading {
 
 class GuestPerfCounters {
  public:
-  // Opens the group on the calling thread. Throws KvmError("perf-unavailable")
+  // Opens the group on the calling thread. Throws CoreError("perf-unavailable")
   // naming errno and its likely cause.
   GuestPerfCounters();
   void start();

@@ -6,7 +6,7 @@
 
 #include <cerrno>
 
-#include "kvm/kvm_error.hh"
+#include "sim/core_error.hh"
 #include "kvm/vcpu.hh"
 
 namespace kx {
@@ -28,7 +28,7 @@ QuantumTimer::QuantumTimer(Vcpu& vcpu) {
   struct sigaction action{};
   action.sa_handler = ignoreKick;
   sigemptyset(&action.sa_mask);
-  if (sigaction(signo, &action, nullptr) < 0) throw KvmError("timer", errnoMessage("sigaction for the kick signal", errno));
+  if (sigaction(signo, &action, nullptr) < 0) throw CoreError("timer", errnoMessage("sigaction for the kick signal", errno));
 
   sigemptyset(&kickOnly_);
   sigaddset(&kickOnly_, signo);
@@ -43,7 +43,7 @@ QuantumTimer::QuantumTimer(Vcpu& vcpu) {
   event.sigev_signo = signo;
   event._sigev_un._tid = static_cast<pid_t>(::syscall(SYS_gettid));
   if (timer_create(CLOCK_MONOTONIC, &event, &timer_) < 0)
-    throw KvmError("timer", errnoMessage("timer_create(CLOCK_MONOTONIC)", errno));
+    throw CoreError("timer", errnoMessage("timer_create(CLOCK_MONOTONIC)", errno));
   resolutionNs_ = monotonicResolutionNs();
 }
 

@@ -13,7 +13,7 @@ class Bus {
  public:
   explicit Bus(std::string name) : name_(std::move(name)) {}
 
-  // Throws KvmError("bus-overlap") if [base, base+size) meets an existing range,
+  // Throws CoreError("bus-overlap") if [base, base+size) meets an existing range,
   // is empty, or wraps past 2^64.
   void attach(uint64_t base, uint64_t size, Device& device);
 

@@ -2,8 +2,8 @@
 // A programmable periodic timer in simulated time: the guest sets a period
 // and a vector, starts it, and gets one interrupt per period. Because it
 // counts simulated time, a guest halted between ticks costs no wall time.
-#include "cpu/event_queue.hh"
-#include "cpu/interrupt_lines.hh"
+#include "sim/event_queue.hh"
+#include "sim/interrupt_lines.hh"
 #include "devices/device.hh"
 
 namespace kx {

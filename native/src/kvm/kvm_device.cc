@@ -7,7 +7,7 @@
 #include <cerrno>
 
 #include "kvm/kvm_abi.hh"
-#include "kvm/kvm_error.hh"
+#include "sim/core_error.hh"
 
 namespace kx {
 
@@ -34,13 +34,13 @@ std::string openAdvice(const std::string& path, int err) {
 
 KvmDevice::KvmDevice(const std::string& path) : path_(path) {
   int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) throw KvmError("kvm-unavailable", openAdvice(path, errno));
+  if (fd < 0) throw CoreError("kvm-unavailable", openAdvice(path, errno));
   fd_.reset(fd);
   int version = ::ioctl(fd, KVM_GET_API_VERSION, 0);
   if (version < 0)
-    throw KvmError("kvm-unavailable", errnoMessage(path + " is not a KVM device (KVM_GET_API_VERSION failed)", errno));
+    throw CoreError("kvm-unavailable", errnoMessage(path + " is not a KVM device (KVM_GET_API_VERSION failed)", errno));
   if (version != KVM_API_VERSION)
-    throw KvmError("kvm-unavailable", path + " reports KVM API version " + std::to_string(version) +
+    throw CoreError("kvm-unavailable", path + " reports KVM API version " + std::to_string(version) +
                                           "; this tool needs version " + std::to_string(KVM_API_VERSION) + ".");
 }
 
@@ -51,14 +51,14 @@ int KvmDevice::checkExtension(long capability) const {
 
 void KvmDevice::requireExtension(long capability, const char* name) const {
   if (checkExtension(capability) <= 0)
-    throw KvmError("kvm-capability-missing",
+    throw CoreError("kvm-capability-missing",
                    path_ + " lacks " + name + ", which the KVM core needs; run `run-experiments doctor` for details.");
 }
 
 int KvmDevice::vcpuMmapSize() const {
   int size = ::ioctl(fd_.get(), KVM_GET_VCPU_MMAP_SIZE, 0);
   if (size < static_cast<int>(sizeof(kvm_run)))
-    throw KvmError("kvm-unavailable", errnoMessage("KVM_GET_VCPU_MMAP_SIZE", errno));
+    throw CoreError("kvm-unavailable", errnoMessage("KVM_GET_VCPU_MMAP_SIZE", errno));
   return size;
 }
 
@@ -72,9 +72,9 @@ std::vector<kvm_cpuid_entry2> KvmDevice::supportedCpuid() const {
       const auto* entries = reinterpret_cast<const kvm_cpuid_entry2*>(buffer.data() + sizeof(abi::CpuidHeader));
       return std::vector<kvm_cpuid_entry2>(entries, entries + std::min(header->nent, capacity));
     }
-    if (errno != E2BIG) throw KvmError("kvm-setup-failed", errnoMessage("KVM_GET_SUPPORTED_CPUID", errno));
+    if (errno != E2BIG) throw CoreError("kvm-setup-failed", errnoMessage("KVM_GET_SUPPORTED_CPUID", errno));
   }
-  throw KvmError("kvm-setup-failed", "KVM_GET_SUPPORTED_CPUID: more than 4096 entries");
+  throw CoreError("kvm-setup-failed", "KVM_GET_SUPPORTED_CPUID: more than 4096 entries");
 }
 
 }  // namespace kx

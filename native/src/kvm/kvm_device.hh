@@ -12,7 +12,7 @@ namespace kx {
 
 class KvmDevice {
  public:
-  // Opens `path` (normally /dev/kvm). Throws KvmError with a message that says
+  // Opens `path` (normally /dev/kvm). Throws CoreError with a message that says
   // what is wrong and what to do: missing device, no permission, wrong API.
   explicit KvmDevice(const std::string& path);
 
@@ -21,7 +21,7 @@ class KvmDevice {
 
   // KVM_CHECK_EXTENSION on the system fd: 0 when absent, else a capability value.
   int checkExtension(long capability) const;
-  // Throws KvmError "kvm-capability-missing" naming the capability.
+  // Throws CoreError "kvm-capability-missing" naming the capability.
   void requireExtension(long capability, const char* name) const;
 
   int vcpuMmapSize() const;

@@ -8,14 +8,14 @@
 #include <cerrno>
 #include <cstring>
 
-#include "kvm/kvm_error.hh"
+#include "sim/core_error.hh"
 
 namespace kx {
 
 namespace {
 
 void check(int result, const char* what) {
-  if (result < 0) throw KvmError("kvm-vcpu-ioctl-failed", errnoMessage(what, errno));
+  if (result < 0) throw CoreError("kvm-vcpu-ioctl-failed", errnoMessage(what, errno));
 }
 
 }  // namespace
@@ -23,7 +23,7 @@ void check(int result, const char* what) {
 Vcpu::Vcpu(Vm& vm, unsigned id) : fd_(vm.createVcpu(id)) {
   mmapSize_ = static_cast<size_t>(vm.kvm().vcpuMmapSize());
   void* page = ::mmap(nullptr, mmapSize_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_.get(), 0);
-  if (page == MAP_FAILED) throw KvmError("kvm-setup-failed", errnoMessage("mmap of the vCPU run area", errno));
+  if (page == MAP_FAILED) throw CoreError("kvm-setup-failed", errnoMessage("mmap of the vCPU run area", errno));
   run_ = static_cast<kvm_run*>(page);
   long pageSize = ::sysconf(_SC_PAGESIZE);
   canSyncRegs_ = (vm.kvm().checkExtension(KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_REGS) != 0;

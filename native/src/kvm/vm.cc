@@ -4,7 +4,7 @@
 
 #include <cerrno>
 
-#include "kvm/kvm_error.hh"
+#include "sim/core_error.hh"
 
 namespace kx {
 
@@ -12,7 +12,7 @@ Vm::Vm(const KvmDevice& kvm) : kvm_(kvm) {
   int fd = ::ioctl(kvm.fd(), KVM_CREATE_VM, 0);
   if (fd < 0) {
     int err = errno;
-    throw KvmError("kvm-setup-failed",
+    throw CoreError("kvm-setup-failed",
                    errnoMessage("KVM_CREATE_VM on " + kvm.path(), err) +
                        (err == EBUSY ? ": another hypervisor owns the virtualisation extensions" : ""));
   }
@@ -26,14 +26,14 @@ void Vm::setUserMemoryRegion(uint32_t slot, uint64_t guestPhys, uint64_t size, v
   region.memory_size = size;
   region.userspace_addr = reinterpret_cast<uint64_t>(host);
   if (::ioctl(fd_.get(), KVM_SET_USER_MEMORY_REGION, &region) < 0)
-    throw KvmError("kvm-setup-failed", errnoMessage("KVM_SET_USER_MEMORY_REGION (" + std::to_string(size) +
+    throw CoreError("kvm-setup-failed", errnoMessage("KVM_SET_USER_MEMORY_REGION (" + std::to_string(size) +
                                                         " bytes of guest memory)",
                                                     errno));
 }
 
 void Vm::setTssAddress(uint64_t guestPhys) {
   if (::ioctl(fd_.get(), KVM_SET_TSS_ADDR, guestPhys) < 0)
-    throw KvmError("kvm-setup-failed", errnoMessage("KVM_SET_TSS_ADDR", errno));
+    throw CoreError("kvm-setup-failed", errnoMessage("KVM_SET_TSS_ADDR", errno));
 }
 
 void Vm::registerCoalescedZone(uint64_t base, uint32_t size, bool pio) {
@@ -43,14 +43,14 @@ void Vm::registerCoalescedZone(uint64_t base, uint32_t size, bool pio) {
   zone.pio = pio ? 1 : 0;
   // Port zones go through the same ioctl, told apart by zone.pio (KVM_CAP_COALESCED_PIO).
   if (::ioctl(fd_.get(), KVM_REGISTER_COALESCED_MMIO, &zone) < 0)
-    throw KvmError("kvm-setup-failed", errnoMessage(std::string("KVM_REGISTER_COALESCED_MMIO for the ") +
+    throw CoreError("kvm-setup-failed", errnoMessage(std::string("KVM_REGISTER_COALESCED_MMIO for the ") +
                                                         (pio ? "port" : "MMIO") + " zone at " + std::to_string(base),
                                                     errno));
 }
 
 int Vm::createVcpu(unsigned id) {
   int fd = ::ioctl(fd_.get(), KVM_CREATE_VCPU, id);
-  if (fd < 0) throw KvmError("kvm-setup-failed", errnoMessage("KVM_CREATE_VCPU", errno));
+  if (fd < 0) throw CoreError("kvm-setup-failed", errnoMessage("KVM_CREATE_VCPU", errno));
   return fd;
 }
 

@@ -1,4 +1,4 @@
-#include "cpu/event_queue.hh"
+#include "sim/event_queue.hh"
 
 #include <algorithm>
 

@@ -1,15 +1,17 @@
 #pragma once
-// Errors raised while setting up or driving KVM. `code` is a stable identifier
-// that the TypeScript side maps to a CLI exit status and a CSV `exit_cause`.
+// The core's one error type, for every layer (KVM wrappers, loaders, devices,
+// the CPU): it lives in the simulation layer so that devices need not know
+// KVM. `code` is a stable identifier that the TypeScript side maps to a CLI
+// exit status and a CSV `exit_cause` (docs/exit-causes.md).
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 
 namespace kx {
 
-class KvmError : public std::runtime_error {
+class CoreError : public std::runtime_error {
  public:
-  KvmError(std::string code, const std::string& message)
+  CoreError(std::string code, const std::string& message)
       : std::runtime_error(message), code_(std::move(code)) {}
   const std::string& code() const { return code_; }
 

@@ -1,4 +1,4 @@
-#include "kvm/kvm_error.hh"
+#include "sim/core_error.hh"
 
 #include <cstdio>
 #include <cstring>
