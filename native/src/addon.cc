@@ -5,6 +5,9 @@
 
 #include <linux/kvm.h>
 
+#include <array>
+#include <cmath>
+
 #include "kvm/binary_stats.hh"
 #include "kvm/kvm_device.hh"
 #include "sim/core_error.hh"
@@ -22,6 +25,8 @@ using kx::CoreError;
 [[noreturn]] void throwCoded(Napi::Env env, const std::string& code, const std::string& message) {
   Napi::Error error = Napi::Error::New(env, message);
   error.Set("code", Napi::String::New(env, code));
+  // The mark src/native/addon.ts recognises: a system error has a string `code` too.
+  error.Set("name", Napi::String::New(env, "CoreError"));
   throw error;
 }
 
@@ -44,14 +49,20 @@ Napi::Value field(const Napi::Object& object, const char* name) {
   if (v.IsUndefined()) throwCoded(object.Env(), "bad-config", std::string("missing field ") + name);
   return v;
 }
+// Every value crossing into the core is checked here: the TypeScript side
+// validates first, so a failure is a bug there, reported rather than cast.
 double number(const Napi::Object& o, const char* name) {
   Napi::Value v = field(o, name);
   if (!v.IsNumber()) throwCoded(o.Env(), "bad-config", std::string(name) + " must be a number");
-  return v.As<Napi::Number>().DoubleValue();
+  double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d)) throwCoded(o.Env(), "bad-config", std::string(name) + " must be finite");
+  return d;
 }
-uint64_t count(const Napi::Object& o, const char* name) {
+// A whole number JavaScript holds exactly (below 2^53): nothing is rounded on the way in.
+uint64_t count(const Napi::Object& o, const char* name, uint64_t max = (1ull << 53) - 1) {
   double v = number(o, name);
-  if (v < 0 || v > 1.8e19) throwCoded(o.Env(), "bad-config", std::string(name) + " is out of range");
+  if (v < 0 || v != std::floor(v) || v > static_cast<double>(max))
+    throwCoded(o.Env(), "bad-config", std::string(name) + " must be a whole number from 0 to " + std::to_string(max) + ", not " + kx::decimal(v));
   return static_cast<uint64_t>(v);
 }
 std::string text(const Napi::Object& o, const char* name) {
@@ -59,13 +70,35 @@ std::string text(const Napi::Object& o, const char* name) {
   if (!v.IsString()) throwCoded(o.Env(), "bad-config", std::string(name) + " must be a string");
   return v.As<Napi::String>().Utf8Value();
 }
-bool flag(const Napi::Object& o, const char* name) { return field(o, name).ToBoolean().Value(); }
+bool flag(const Napi::Object& o, const char* name) {
+  Napi::Value v = field(o, name);
+  if (!v.IsBoolean()) throwCoded(o.Env(), "bad-config", std::string(name) + " must be true or false");
+  return v.As<Napi::Boolean>().Value();
+}
+Napi::Object object(Napi::Value v, const std::string& what) {
+  if (!v.IsObject()) throwCoded(v.Env(), "bad-config", what + " must be an object");
+  return v.As<Napi::Object>();
+}
+
+std::string devicePath(const Napi::CallbackInfo& info) {
+  if (!info[0].IsString()) throwCoded(info.Env(), "bad-config", "the KVM device path must be a string");
+  return info[0].As<Napi::String>().Utf8Value();
+}
+
+// One of `names`, exactly, as the index into them.
+template <size_t N>
+size_t choice(const Napi::Object& o, const char* name, const std::array<const char*, N>& names) {
+  std::string value = text(o, name);
+  for (size_t i = 0; i < N; ++i)
+    if (value == names[i]) return i;
+  std::string allowed;
+  for (const char* n : names) allowed += (allowed.empty() ? "" : ", ") + std::string(n);
+  throwCoded(o.Env(), "bad-config", std::string(name) + " must be one of " + allowed + ", not \"" + value + "\"");
+}
 
 kx::ImageFormat imageFormat(const Napi::Object& o) {
-  std::string format = text(o, "imageFormat");
-  if (format == "elf") return kx::ImageFormat::Elf;
-  if (format == "flat") return kx::ImageFormat::Flat;
-  throwCoded(o.Env(), "bad-config", "imageFormat must be elf or flat, not " + format);
+  static constexpr std::array<const char*, 2> kNames = {"elf", "flat"};
+  return choice(o, "imageFormat", kNames) == 0 ? kx::ImageFormat::Elf : kx::ImageFormat::Flat;
 }
 
 kx::MachineConfig machineConfig(const Napi::Object& o) {
@@ -85,19 +118,22 @@ kx::MachineConfig machineConfig(const Napi::Object& o) {
   c.cpu.maxInsts = count(o, "maxInsts");
   c.cpu.alwaysSyncTC = flag(o, "alwaysSyncTC");
   c.dumpEveryTicks = count(o, "dumpEveryTicks");
-  std::string counter = text(o, "instructionCounter");
-  if (counter == "perf") c.cpu.counter = kx::InstructionCounter::Perf;
-  else if (counter == "singlestep") c.cpu.counter = kx::InstructionCounter::SingleStep;
-  else if (counter == "none") c.cpu.counter = kx::InstructionCounter::None;
-  else throwCoded(o.Env(), "bad-config", "instructionCounter must be none, perf or singlestep, not " + counter);
-  c.cpu.unclaimed = text(o, "unclaimedAccess") == "fail" ? kx::UnclaimedPolicy::Fail : kx::UnclaimedPolicy::Count;
+  static constexpr std::array<const char*, 3> kCounters = {"none", "perf", "singlestep"};
+  static constexpr std::array<kx::InstructionCounter, 3> kCounterValues = {
+      kx::InstructionCounter::None, kx::InstructionCounter::Perf, kx::InstructionCounter::SingleStep};
+  c.cpu.counter = kCounterValues[choice(o, "instructionCounter", kCounters)];
+  static constexpr std::array<const char*, 2> kUnclaimed = {"count", "fail"};
+  c.cpu.unclaimed = choice(o, "unclaimedAccess", kUnclaimed) == 0 ? kx::UnclaimedPolicy::Count : kx::UnclaimedPolicy::Fail;
   c.useCoalescedMMIO = flag(o, "useCoalescedMMIO");
   c.deviceMmioZones = flag(o, "deviceMmioZones");
   c.devicePioZones = flag(o, "devicePioZones");
-  Napi::Array zones = field(o, "coalescedZones").As<Napi::Array>();
-  for (uint32_t i = 0; i < zones.Length(); ++i) {
-    Napi::Object z = zones.Get(i).As<Napi::Object>();
-    c.coalescedZones.push_back({count(z, "base"), static_cast<uint32_t>(count(z, "size")), flag(z, "pio")});
+  Napi::Value zones = field(o, "coalescedZones");
+  if (!zones.IsArray()) throwCoded(o.Env(), "bad-config", "coalescedZones must be an array");
+  Napi::Array list = zones.As<Napi::Array>();
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    Napi::Object z = object(list.Get(i), "coalescedZones[" + std::to_string(i) + "]");
+    // KVM's zone size is 32 bits wide: refuse a larger one rather than truncate it.
+    c.coalescedZones.push_back({count(z, "base"), static_cast<uint32_t>(count(z, "size", UINT32_MAX)), flag(z, "pio")});
   }
   return c;
 }
@@ -150,7 +186,7 @@ Napi::Value RunMachine(const Napi::CallbackInfo& info) {
 Napi::Value CheckImage(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
-    Napi::Object o = info[0].As<Napi::Object>();
+    Napi::Object o = object(info[0], "checkImage's argument");
     kx::LoadedImage image = kx::checkImage(text(o, "imagePath"), imageFormat(o), count(o, "memoryBytes"));
     Napi::Object out = Napi::Object::New(env);
     out.Set("entry", Napi::Number::New(env, static_cast<double>(image.entry)));
@@ -165,7 +201,7 @@ Napi::Value CheckImage(const Napi::CallbackInfo& info) {
 Napi::Value ProbeKvm(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
-    kx::KvmDevice kvm(info[0].As<Napi::String>().Utf8Value());
+    kx::KvmDevice kvm(devicePath(info));
     Napi::Object out = Napi::Object::New(env);
     struct Cap {
       const char* name;
@@ -182,6 +218,13 @@ Napi::Value ProbeKvm(const Napi::CallbackInfo& info) {
     Napi::Object capabilities = Napi::Object::New(env);
     for (const Cap& cap : caps) capabilities.Set(cap.name, kvm.checkExtension(cap.id));
     out.Set("capabilities", capabilities);
+    Napi::Array required = Napi::Array::New(env);
+    uint32_t r = 0;
+    for (const kx::RequiredCapability& cap : kx::kRequiredCapabilities) {
+      required.Set(r++, cap.name);
+      capabilities.Set(cap.name, kvm.checkExtension(cap.id));
+    }
+    out.Set("requiredCapabilities", required);
     kx::Vm vm(kvm);
     kx::Vcpu vcpu(vm, 0);
     out.Set("tscKhz", Napi::Number::New(env, static_cast<double>(vcpu.tscKhz())));
@@ -229,7 +272,7 @@ Napi::Value TimerResolutionNs(const Napi::CallbackInfo& info) {
 Napi::Value MeasureKickCost(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
-    kx::KickCost kick = kx::measureKickCost(info[0].As<Napi::String>().Utf8Value());
+    kx::KickCost kick = kx::measureKickCost(devicePath(info));
     Napi::Object out = Napi::Object::New(env);
     out.Set("medianNs", Napi::Number::New(env, static_cast<double>(kick.medianNs)));
     out.Set("floorNs", Napi::Number::New(env, static_cast<double>(kick.floorNs())));

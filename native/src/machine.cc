@@ -211,8 +211,7 @@ MachineResult runMachine(const MachineConfig& config) {
     throw CoreError("stats-dump-period", "stats.dumpEvery must be at least 1ms (each snapshot kicks the vCPU out); got " +
                                             decimal(static_cast<double>(config.dumpEveryTicks) / 1e9) + " ms");
   KvmDevice kvm(config.kvmDevice);
-  kvm.requireExtension(KVM_CAP_USER_MEMORY, "KVM_CAP_USER_MEMORY");
-  kvm.requireExtension(KVM_CAP_SET_TSS_ADDR, "KVM_CAP_SET_TSS_ADDR");
+  for (const RequiredCapability& cap : kRequiredCapabilities) kvm.requireExtension(cap.id, (std::string("KVM_CAP_") + cap.name).c_str());
 
   Vm vm(kvm);
   vm.setTssAddress(layout::kVmxTssAddress);

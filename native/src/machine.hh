@@ -2,6 +2,8 @@
 // A whole machine for one run: KVM, guest memory and image, boot state, the
 // device models on their buses, and the CPU. Built from plain configuration,
 // run once, reported as plain data. No Node here: addon.cc converts.
+#include <linux/kvm.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -61,6 +63,17 @@ struct MachineResult {
   uint64_t quantumNs = 0;   // the effective quantum, after any raise
   uint64_t kickCostNs = 0;  // measured timer-kick cost; 0 when the quantum was long enough not to ask
   std::string coalescing;  // "on", "off", or "unsupported"
+};
+
+// The capabilities a machine cannot be built without; `doctor` reports the
+// same list (the addon hands it over), so the two cannot disagree.
+struct RequiredCapability {
+  const char* name;  // without the KVM_CAP_ prefix
+  long id;
+};
+inline constexpr RequiredCapability kRequiredCapabilities[] = {
+    {"USER_MEMORY", KVM_CAP_USER_MEMORY},
+    {"SET_TSS_ADDR", KVM_CAP_SET_TSS_ADDR},
 };
 
 // Throws CoreError for anything that stops the machine from being built;

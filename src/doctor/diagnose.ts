@@ -10,8 +10,7 @@ export interface Finding {
   text: string;
 }
 
-/** Capabilities the core cannot run without, and what the absence of the others costs. */
-const REQUIRED = ['USER_MEMORY', 'SET_TSS_ADDR'];
+/** What the absence of each optional capability costs (the required ones come from the core's probe). */
 const OPTIONAL: Record<string, string> = {
   COALESCED_MMIO: 'coalesced MMIO (cpu.useCoalescedMMIO) falls back to ordinary exits',
   COALESCED_PIO: 'coalesced port IO zones are skipped',
@@ -27,10 +26,10 @@ export function kvmFlavourText(facts: Pick<HostFacts, 'cpuFlags' | 'pvmModule'>)
   return `${flavour} (${FLAVOUR_MEANING[flavour]})`;
 }
 
-function capabilityFindings(caps: Record<string, number>): { findings: Finding[]; missingRequired: boolean } {
+function capabilityFindings(caps: Record<string, number>, required: string[]): { findings: Finding[]; missingRequired: boolean } {
   const findings: Finding[] = [];
   let missingRequired = false;
-  for (const cap of REQUIRED) {
+  for (const cap of required) {
     const present = caps[cap] > 0;
     missingRequired ||= !present;
     findings.push(present ? { level: 'ok', topic: `KVM_CAP_${cap}`, text: `present (${caps[cap]})` } : { level: 'fail', topic: `KVM_CAP_${cap}`, text: 'missing, and the core needs it' });
@@ -50,7 +49,7 @@ export function diagnose(facts: HostFacts): { findings: Finding[]; runnable: boo
   } else {
     const { probe } = facts.kvm;
     findings.push({ level: 'ok', topic: facts.kvmDevice, text: `opens; API version 12; a VM and a vCPU were created (NR_VCPUS ${probe.capabilities.NR_VCPUS ?? '?'})` });
-    const caps = capabilityFindings(probe.capabilities);
+    const caps = capabilityFindings(probe.capabilities, probe.requiredCapabilities);
     findings.push(...caps.findings);
     runnable &&= !caps.missingRequired;
     findings.push(

@@ -32,6 +32,8 @@ export interface KvmProbe {
   capabilities: Record<string, number>;
   tscKhz: number;
   kvmStatNames: string[];
+  /** Capability names (no KVM_CAP_ prefix) the core cannot build a machine without. */
+  requiredCapabilities: string[];
 }
 
 /** errno 0: a guest-only instruction counter opens on this host. */
@@ -74,5 +76,6 @@ export function nativeCore(): NativeCore {
 }
 
 export function isNativeError(error: unknown): error is NativeError {
-  return error instanceof Error && typeof (error as NativeError).code === 'string';
+  // Marked by the addon (throwCoded in addon.cc): a Node system error also has a string `code`.
+  return error instanceof Error && error.name === 'CoreError' && typeof (error as NativeError).code === 'string';
 }

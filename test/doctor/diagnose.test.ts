@@ -4,6 +4,8 @@ import { diagnose, kvmFlavourText } from '../../src/doctor/diagnose.js';
 import type { HostFacts } from '../../src/doctor/facts.js';
 
 const allCaps = { USER_MEMORY: 1, SET_TSS_ADDR: 1, COALESCED_MMIO: 2, COALESCED_PIO: 1, IMMEDIATE_EXIT: 1, SET_GUEST_DEBUG: 1, USER_NMI: 1, BINARY_STATS_FD: 1, GET_TSC_KHZ: 1, NR_VCPUS: 2, EXIT_HYPERCALL: 4096 };
+/** What the core's probe reports as required (native/src/machine.hh kRequiredCapabilities). */
+const REQUIRED = ['USER_MEMORY', 'SET_TSS_ADDR'];
 const noPmu = { errno: 2, error: 'perf_event_open: No such file or directory (errno 2)', cause: 'no hardware PMU' };
 
 function host(overrides: Partial<HostFacts>): HostFacts {
@@ -11,7 +13,7 @@ function host(overrides: Partial<HostFacts>): HostFacts {
     cpuFlags: ['constant_tsc', 'nonstop_tsc'],
     pvmModule: true,
     kvmDevice: '/dev/kvm',
-    kvm: { ok: true, probe: { capabilities: allCaps, tscKhz: 2_000_000, kvmStatNames: ['exits', 'io_exits'] } },
+    kvm: { ok: true, probe: { capabilities: allCaps, tscKhz: 2_000_000, kvmStatNames: ['exits', 'io_exits'], requiredCapabilities: REQUIRED } },
     perf: noPmu,
     perfEventParanoid: 2,
     timerResolutionNs: 1,
@@ -51,7 +53,7 @@ describe('doctor', () => {
   });
 
   it('a missing required capability fails; a missing optional one warns with its cost', () => {
-    const facts = host({ kvm: { ok: true, probe: { capabilities: { ...allCaps, SET_TSS_ADDR: 0, COALESCED_PIO: 0 }, tscKhz: 0, kvmStatNames: [] } } });
+    const facts = host({ kvm: { ok: true, probe: { capabilities: { ...allCaps, SET_TSS_ADDR: 0, COALESCED_PIO: 0 }, tscKhz: 0, kvmStatNames: [], requiredCapabilities: REQUIRED } } });
     const report = diagnose(facts);
     expect(report.runnable).toBe(false);
     expect(finding(facts, 'KVM_CAP_SET_TSS_ADDR')?.level).toBe('fail');
