@@ -1,5 +1,6 @@
 // The plain data that flows from one stage to the next (DESIGN.md, "The data
 // flow"). Defined once here; every stage imports from this file.
+import type { NormalizedPoint } from './config/experiment.generated.js';
 
 /** What the native core needs to build and run one machine (mirrors MachineConfig in native/src/machine.hh). */
 export interface MachineSpec {
@@ -8,23 +9,20 @@ export interface MachineSpec {
   imageFormat: 'elf' | 'flat';
   args: string;
   memoryBytes: number;
-  hostFactor: number;
-  clockHz: number;
-  quantumNs: number;
+  /**
+   * The point's `cpu` section as normalized (units converted, schema defaults
+   * filled in). The core reads each CPU parameter by its YAML name, so a new
+   * one is declared in the schema and read in native/src/addon.cc, nowhere else.
+   */
+  cpu: NormalizedPoint['cpu'];
+  /** 0: no limit. */
   maxTicks: number;
   maxInsts: number;
   /** Resolved from cpu.usePerf / cpu.instructionCounter and what the host offers (src/runner/instruction-counter.ts). */
   instructionCounter: 'none' | 'perf' | 'singlestep';
-  unclaimedAccess: 'count' | 'fail';
-  alwaysSyncTC: boolean;
+  unclaimedAccess: NormalizedPoint['devices']['unclaimedAccess'];
   /** stats.dumpEvery in picosecond ticks; 0: none. */
   dumpEveryTicks: number;
-  useCoalescedMMIO: boolean;
-  /** Coalesce the ranges the devices declare write-only (unless YAML lists its own zones). */
-  deviceMmioZones: boolean;
-  devicePioZones: boolean;
-  /** Zones from cpu.coalescedMMIO / cpu.coalescedPIO. */
-  coalescedZones: { base: number; size: number; pio: boolean }[];
   consolePath: string;
 }
 

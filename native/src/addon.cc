@@ -101,6 +101,34 @@ kx::ImageFormat imageFormat(const Napi::Object& o) {
   return choice(o, "imageFormat", kNames) == 0 ? kx::ImageFormat::Elf : kx::ImageFormat::Flat;
 }
 
+// cpu.coalescedMMIO / cpu.coalescedPIO; absent: the zones the devices declare.
+bool readZones(const Napi::Object& cpu, const char* name, bool pio, std::vector<kx::CoalescedZone>& zones) {
+  Napi::Value v = cpu.Get(name);
+  if (v.IsUndefined()) return true;
+  if (!v.IsArray()) throwCoded(cpu.Env(), "bad-config", std::string(name) + " must be an array");
+  Napi::Array list = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    Napi::Object z = object(list.Get(i), std::string(name) + "[" + std::to_string(i) + "]");
+    // KVM's zone size is 32 bits wide: refuse a larger one rather than truncate it.
+    zones.push_back({count(z, "base"), static_cast<uint32_t>(count(z, "size", UINT32_MAX)), pio});
+  }
+  return false;
+}
+
+// The experiment's `cpu` section, read by the names the YAML file uses.
+void readCpu(const Napi::Object& cpu, kx::MachineConfig& c) {
+  c.cpu.clock.hostFactor = number(cpu, "hostFactor");
+  c.cpu.clock.clockHz = number(cpu, "clock");
+  if (!(c.cpu.clock.hostFactor > 0) || !(c.cpu.clock.clockHz > 0))
+    throwCoded(cpu.Env(), "bad-config", "hostFactor and clock must be positive");
+  c.cpu.quantumNs = count(object(field(cpu, "timer"), "timer"), "quantum");
+  c.cpu.alwaysSyncTC = flag(cpu, "alwaysSyncTC");
+  c.cpu.useXSave = flag(cpu, "useXSave");
+  c.useCoalescedMMIO = flag(cpu, "useCoalescedMMIO");
+  c.deviceMmioZones = readZones(cpu, "coalescedMMIO", false, c.coalescedZones);
+  c.devicePioZones = readZones(cpu, "coalescedPIO", true, c.coalescedZones);
+}
+
 kx::MachineConfig machineConfig(const Napi::Object& o) {
   kx::MachineConfig c;
   c.kvmDevice = text(o, "kvmDevice");
@@ -109,14 +137,9 @@ kx::MachineConfig machineConfig(const Napi::Object& o) {
   c.args = text(o, "args");
   c.memoryBytes = count(o, "memoryBytes");
   c.consolePath = text(o, "consolePath");
-  c.cpu.clock.hostFactor = number(o, "hostFactor");
-  c.cpu.clock.clockHz = number(o, "clockHz");
-  if (!(c.cpu.clock.hostFactor > 0) || !(c.cpu.clock.clockHz > 0))
-    throwCoded(o.Env(), "bad-config", "hostFactor and clockHz must be positive");
-  c.cpu.quantumNs = count(o, "quantumNs");
+  readCpu(object(field(o, "cpu"), "cpu"), c);
   c.cpu.maxTicks = count(o, "maxTicks");
   c.cpu.maxInsts = count(o, "maxInsts");
-  c.cpu.alwaysSyncTC = flag(o, "alwaysSyncTC");
   c.dumpEveryTicks = count(o, "dumpEveryTicks");
   static constexpr std::array<const char*, 3> kCounters = {"none", "perf", "singlestep"};
   static constexpr std::array<kx::InstructionCounter, 3> kCounterValues = {
@@ -124,17 +147,6 @@ kx::MachineConfig machineConfig(const Napi::Object& o) {
   c.cpu.counter = kCounterValues[choice(o, "instructionCounter", kCounters)];
   static constexpr std::array<const char*, 2> kUnclaimed = {"count", "fail"};
   c.cpu.unclaimed = choice(o, "unclaimedAccess", kUnclaimed) == 0 ? kx::UnclaimedPolicy::Count : kx::UnclaimedPolicy::Fail;
-  c.useCoalescedMMIO = flag(o, "useCoalescedMMIO");
-  c.deviceMmioZones = flag(o, "deviceMmioZones");
-  c.devicePioZones = flag(o, "devicePioZones");
-  Napi::Value zones = field(o, "coalescedZones");
-  if (!zones.IsArray()) throwCoded(o.Env(), "bad-config", "coalescedZones must be an array");
-  Napi::Array list = zones.As<Napi::Array>();
-  for (uint32_t i = 0; i < list.Length(); ++i) {
-    Napi::Object z = object(list.Get(i), "coalescedZones[" + std::to_string(i) + "]");
-    // KVM's zone size is 32 bits wide: refuse a larger one rather than truncate it.
-    c.coalescedZones.push_back({count(z, "base"), static_cast<uint32_t>(count(z, "size", UINT32_MAX)), flag(z, "pio")});
-  }
   return c;
 }
 
@@ -264,6 +276,30 @@ Napi::Value ProbePerf(const Napi::CallbackInfo& info) {
 }
 
 // clock_getres(CLOCK_MONOTONIC): the finest quantum the kick timer can honour.
+// The values MachineConfig starts with, in the spec's shape, so that a test
+// can hold them against the schema's defaults: C++ keeps its own for its unit
+// tests, and the two must not drift apart.
+Napi::Value CoreDefaults(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const kx::MachineConfig c;
+  Napi::Object timer = Napi::Object::New(env);
+  timer.Set("quantum", static_cast<double>(c.cpu.quantumNs));
+  Napi::Object cpu = Napi::Object::New(env);
+  cpu.Set("hostFactor", c.cpu.clock.hostFactor);
+  cpu.Set("clock", c.cpu.clock.clockHz);
+  cpu.Set("timer", timer);
+  cpu.Set("alwaysSyncTC", c.cpu.alwaysSyncTC);
+  cpu.Set("useCoalescedMMIO", c.useCoalescedMMIO);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("memoryBytes", static_cast<double>(c.memoryBytes));
+  out.Set("cpu", cpu);
+  out.Set("maxTicks", static_cast<double>(c.cpu.maxTicks));
+  out.Set("maxInsts", static_cast<double>(c.cpu.maxInsts));
+  out.Set("dumpEveryTicks", static_cast<double>(c.dumpEveryTicks));
+  out.Set("unclaimedAccess", c.cpu.unclaimed == kx::UnclaimedPolicy::Count ? "count" : "fail");
+  return out;
+}
+
 Napi::Value TimerResolutionNs(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(kx::monotonicResolutionNs()));
 }
@@ -284,6 +320,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("timerResolutionNs", Napi::Function::New(env, TimerResolutionNs));
   exports.Set("probePerf", Napi::Function::New(env, ProbePerf));
   exports.Set("statNames", Napi::Function::New(env, StatNames));
+  exports.Set("coreDefaults", Napi::Function::New(env, CoreDefaults));
   exports.Set("runMachine", Napi::Function::New(env, RunMachine));
   exports.Set("checkImage", Napi::Function::New(env, CheckImage));
   exports.Set("probeKvm", Napi::Function::New(env, ProbeKvm));

@@ -12,11 +12,11 @@ import { exists } from '../results/durable-csv.js';
 import { moveToNewGeneration } from '../results/generations.js';
 import { prepareOutputFolder } from '../results/output-dir.js';
 import { withOutputLocks } from '../results/output-lock.js';
-import { collidingOutput, outputsOf, RESERVED_NAME_ENDINGS, type ExperimentOutputs } from '../results/outputs.js';
+import { outputsOf, RESERVED_NAME_ENDINGS, type ExperimentOutputs } from '../results/outputs.js';
 import { hostProvenance } from '../results/provenance.js';
 import { storing } from '../results/storing.js';
 import { writeSummaryCsv } from '../results/summary.js';
-import { capabilityWarnings, checkBeforeRunning, probeKvm, quantumWarnings } from '../runner/preflight.js';
+import { checkBeforeRunning, hostWarnings, probeKvm } from '../runner/preflight.js';
 import { CancelledError, runInWorker, workerCommand } from '../runner/run-worker.js';
 import { runSweep } from '../runner/sweep-runner.js';
 import { plannedRuns, runSpecOf, type PlannedRun } from '../sweep/runs.js';
@@ -77,35 +77,25 @@ async function runCommand(args: ParsedArgs, io: CommandIO): Promise<number> {
   // Loading is synchronous: a signal that came during it ends the command here.
   const signalled = await signalledDuring(io.signal);
   if (signalled !== undefined) return signalled;
-  const names = new Map<string, string>();
-  for (const plan of plans) {
-    const other = names.get(plan.name);
-    if (other) throw new UsageError(`${plan.file}: experiment name "${plan.name}" is also used by ${other}; names pick the output file, so they must differ`);
-    names.set(plan.name, plan.file);
-    const collides = collidingOutput(outDir, plan.name);
-    if (collides) {
-      throw new UsageError(
-        `${plan.file}: experiment name "${plan.name}" would mix its results with ${collides}, another experiment's; names may not end in ${RESERVED_NAME_ENDINGS.join(', ')}`,
-      );
-    }
-  }
   const runsByPlan = plans.map((plan) => {
     const runs = plannedRuns(plan);
     return shard ? shardOf(runs, shard) : runs;
   });
   // The checks validate makes too, so that a dry run that lists the runs is one that would start them.
-  const { counterFor, notes } = checkBeforeRunning(plans);
+  const { counterFor, notes } = checkBeforeRunning(plans, outDir);
   for (const note of notes) io.stderr.write(`note: ${note}\n`);
+  // A stand-in worker (tests, benches) replaces the core, so the device is not its business.
+  const standIn = io.env.RUN_EXPERIMENTS_WORKER !== undefined;
   if (args.options['dry-run']) {
+    if (!standIn) for (const warning of hostWarnings(plans, kvmDevice)) io.stderr.write(`warning: ${warning}\n`);
     plans.forEach((plan, i) => printDryRun(io, plan, runsByPlan[i]));
     return 0;
   }
 
   const worker = workerCommand(io.env);
-  // A stand-in worker (tests, benches) replaces the core, so the device is not its business.
-  const probe = io.env.RUN_EXPERIMENTS_WORKER ? undefined : probeKvm(kvmDevice);
+  const probe = standIn ? undefined : probeKvm(kvmDevice);
   const kvmStatNames = probe?.kvmStatNames ?? [];
-  if (probe) for (const warning of [...capabilityWarnings(plans, probe), ...quantumWarnings(plans, kvmDevice)]) io.stderr.write(`warning: ${warning}\n`);
+  if (probe) for (const warning of hostWarnings(plans, kvmDevice)) io.stderr.write(`warning: ${warning}\n`);
   const statNames = nativeCore().statNames();
   await prepareOutputFolder(outDir);
 

@@ -2,33 +2,38 @@
 // say which memory size or wall timeout it ran with even when the file left
 // them out. Values with a unit get it in the column name and a plain number
 // in the cell (guest.memory_bytes, cpu.timer.quantum_ns), so they sort and
-// plot as numbers beside the text the file had (guest.memory: 16MiB).
-import type { NormalizedPoint } from './experiment.js';
+// plot as numbers beside the text the file had (guest.memory: 16MiB). The
+// columns are read off the schema: each scalar parameter with a default or a
+// unit, so a new parameter gets its column without a line here.
+import { pointParameters, type NormalizedPoint } from './experiment.js';
+import type { UnitFormat } from './units.js';
 
-type Cell = string | number | boolean | undefined;
-
-const EFFECTIVE: Record<string, (p: NormalizedPoint) => Cell> = {
-  'guest.format': (p) => p.guest.format,
-  'guest.memory_bytes': (p) => p.guest.memory,
-  'cpu.hostFactor': (p) => p.cpu.hostFactor,
-  'cpu.clock_hz': (p) => p.cpu.clock,
-  'cpu.useCoalescedMMIO': (p) => p.cpu.useCoalescedMMIO,
-  'cpu.usePerf': (p) => p.cpu.usePerf,
-  'cpu.usePerfOverflow': (p) => p.cpu.usePerfOverflow,
-  'cpu.instructionCounter': (p) => p.cpu.instructionCounter,
-  'cpu.timer.kind': (p) => p.cpu.timer.kind,
-  'cpu.timer.quantum_ns': (p) => p.cpu.timer.quantum,
-  'cpu.alwaysSyncTC': (p) => p.cpu.alwaysSyncTC,
-  // Empty when there is no limit: 0 would read as "stop at once".
-  'limits.maxTicks_ps': (p) => p.limits.maxTicks || undefined,
-  'limits.maxInsts': (p) => p.limits.maxInsts || undefined,
-  'limits.wallTimeout_ns': (p) => p.limits.wallTimeout,
-  'devices.unclaimedAccess': (p) => p.devices.unclaimedAccess,
-  'stats.dumpEvery_ns': (p) => p.stats.dumpEvery || undefined,
+const UNIT_SUFFIX: Record<UnitFormat, string> = {
+  size: '_bytes',
+  duration: '_ns',
+  positiveDuration: '_ns',
+  frequency: '_hz',
+  ticks: '_ps',
+  count: '',
+  address: '',
 };
 
-export const EFFECTIVE_COLUMNS = Object.keys(EFFECTIVE);
+interface Effective {
+  column: string;
+  path: string[];
+}
+
+const EFFECTIVE: Effective[] = pointParameters()
+  .filter(({ node }) => node.type !== 'array' && node.type !== 'object' && (node.default !== undefined || node.unit !== undefined))
+  .map(({ path, node }) => {
+    const format: UnitFormat | undefined = typeof node.unit === 'string' ? node.unit : node.unit?.format;
+    return { column: path + (format === undefined ? '' : UNIT_SUFFIX[format]), path: path.split('.') };
+  });
+
+export const EFFECTIVE_COLUMNS = EFFECTIVE.map((e) => e.column);
 
 export function effectiveParams(point: NormalizedPoint): Record<string, string> {
-  return Object.fromEntries(Object.entries(EFFECTIVE).map(([column, read]) => [column, String(read(point) ?? '')]));
+  // A limit or a period that is not set is an empty cell: 0 would read as "stop at once".
+  const read = (path: string[]) => path.reduce<any>((o, key) => o?.[key], point);
+  return Object.fromEntries(EFFECTIVE.map(({ column, path }) => [column, String(read(path) ?? '')]));
 }

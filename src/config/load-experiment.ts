@@ -6,7 +6,7 @@
 import { InputError } from '../errors.js';
 import { parseSweep, SweepError, type Point, type Sweep, type SweptValue } from '../sweep/points.js';
 import { runId } from '../sweep/run-id.js';
-import { argsString, normalizePoint, type NormalizedPoint } from './experiment.js';
+import { argsString, normalizePoint, schemaDefault, type NormalizedPoint } from './experiment.js';
 import { readExperimentFile } from './experiment-file.js';
 import { locate, parseSource, type SourceFile, type YamlPath } from './source.js';
 import { sweepSizeProblem } from './sweep-bounds.js';
@@ -199,7 +199,7 @@ export function planExperiment(file: string, text: string): ExperimentPlan {
   return {
     file,
     name: data.name,
-    repeat: data.repeat ?? 1,
+    repeat: data.repeat ?? (schemaDefault('repeat') as number),
     // As written (or swept), then every effective value the file left out or gave with a unit.
     paramColumns: [...new Set([...columns.names, ...EFFECTIVE_COLUMNS])],
     pointCount,

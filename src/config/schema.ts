@@ -23,14 +23,21 @@ function unitValidator(rule: UnitRule): KeywordCheck {
   return check;
 }
 
+let schema: Record<string, any> | undefined;
+
+/** schemas/experiment.schema.json, parsed once: every parameter's one declaration. */
+export function experimentSchema(): Record<string, any> {
+  schema ??= JSON.parse(readFileSync(packagePath('schemas/experiment.schema.json'), 'utf8')) as Record<string, any>;
+  return schema;
+}
+
 function validator(): ValidateFunction {
   if (compiled) return compiled;
   // verbose: an error carries its schema, where validate.ts finds `notImplemented`.
   const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true });
   ajv.addKeyword({ keyword: 'unit', schemaType: ['string', 'object'], errors: true, compile: unitValidator });
   ajv.addKeyword({ keyword: 'notImplemented', schemaType: 'object' });
-  const schema = JSON.parse(readFileSync(packagePath('schemas/experiment.schema.json'), 'utf8'));
-  compiled = ajv.compile(schema);
+  compiled = ajv.compile(experimentSchema());
   return compiled;
 }
 

@@ -51,6 +51,10 @@ export interface NativeCore {
   checkImage(spec: { imagePath: string; imageFormat: string; memoryBytes: number }): { entry: number; lowest: number; highest: number };
   probeKvm(device: string): KvmProbe;
   statNames(): { cpu: string[]; devices: string[] };
+  /** What the core's MachineConfig holds before the spec is read, in the spec's shape (test/config/parameters.test.ts holds it against the schema). */
+  coreDefaults(): Pick<MachineSpec, 'memoryBytes' | 'maxTicks' | 'maxInsts' | 'dumpEveryTicks' | 'unclaimedAccess'> & {
+    cpu: Pick<MachineSpec['cpu'], 'hostFactor' | 'clock' | 'alwaysSyncTC' | 'useCoalescedMMIO'> & { timer: { quantum: number } };
+  };
   probePerf(): PerfProbe;
   timerResolutionNs(): number;
   measureKickCost(device: string): { medianNs: number; floorNs: number };

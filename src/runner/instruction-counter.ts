@@ -34,7 +34,7 @@ export function decideInstructionCounter(cpu: NormalizedPoint['cpu'], limits: No
     counter = 'none';
     note = `no guest instruction counter (${noPmu(perf)}); committedInsts is not counted (instsSource: none). For exact counts of small ring-0 workloads use cpu.instructionCounter: singlestep.`;
   }
-  if (limits.maxInsts > 0 && counter === 'none') {
+  if ((limits.maxInsts ?? 0) > 0 && counter === 'none') {
     const why = cpu.instructionCounter === 'none' || cpu.usePerf === false ? 'this file turns counting off' : 'this host has no PMU';
     return { ok: false, field: ['limits', 'maxInsts'], message: `limits.maxInsts needs an instruction counter, and ${why}: set cpu.instructionCounter: singlestep` };
   }

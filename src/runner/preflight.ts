@@ -1,8 +1,9 @@
 // Checks made before the first run, so that a bad image or an unusable
 // /dev/kvm stops everything with one clear message and no rows are written.
 // checkBeforeRunning is what validate, run --dry-run and run all check
-// after loading (which checked the file itself): what needs the images the
-// file names or this host's PMU, but not KVM. The rest is for run alone.
+// after loading (which checked the file itself): the experiment names, the
+// images the files name, this host's PMU. hostWarnings is what all three say
+// about this host's KVM; only run needs KVM to work.
 import { existsSync, readdirSync } from 'node:fs';
 import type { ExperimentPlan, PlannedPoint } from '../config/load-experiment.js';
 import { decideInstructionCounter, type Counter, type CounterDecision } from './instruction-counter.js';
@@ -10,10 +11,26 @@ import { EnvironmentError, InputError } from '../errors.js';
 import { isNativeError, nativeCore, type KvmProbe } from '../native/addon.js';
 import { bundledGuestPath, imagePathOf } from '../sweep/runs.js';
 import { packagePath } from '../package-root.js';
+import { collidingOutput, RESERVED_NAME_ENDINGS } from '../results/outputs.js';
 
 function bundledPrograms(): string[] {
   const dir = packagePath('native/guests/build');
   return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.elf')).map((f) => f.slice(0, -4)) : [];
+}
+
+/** Names pick the output files: two experiments run together may not share one, or end in what another's outputs use. */
+function nameProblems(plans: ExperimentPlan[], outDir: string): string[] {
+  const problems: string[] = [];
+  const names = new Map<string, string>();
+  for (const plan of plans) {
+    const other = names.get(plan.name);
+    if (other) problems.push(`${plan.file}: experiment name "${plan.name}" is also used by ${other}; names pick the output file, so they must differ`);
+    names.set(plan.name, plan.file);
+    const collides = collidingOutput(outDir, plan.name);
+    if (collides)
+      problems.push(`${plan.file}: experiment name "${plan.name}" would mix its results with ${collides}, another experiment's; names may not end in ${RESERVED_NAME_ENDINGS.join(', ')}`);
+  }
+  return problems;
 }
 
 /** Every distinct (image, format, memory) of every point loads into guest memory, as a run would load it. */
@@ -92,9 +109,9 @@ function decideCounters(plans: ExperimentPlan[]): CounterPlan & { problems: stri
  * every instruction counter asked for is one this host has. Throws one
  * InputError with all their problems, located.
  */
-export function checkBeforeRunning(plans: ExperimentPlan[]): CounterPlan {
+export function checkBeforeRunning(plans: ExperimentPlan[], outDir: string): CounterPlan {
   const { counterFor, notes, problems } = decideCounters(plans);
-  const all = [...imageProblems(plans), ...problems];
+  const all = [...nameProblems(plans, outDir), ...imageProblems(plans), ...problems];
   if (all.length > 0) throw new InputError(all);
   return { counterFor, notes };
 }
@@ -105,8 +122,25 @@ function usesCoalescedMMIO(plan: ExperimentPlan): boolean {
   return false;
 }
 
+/**
+ * What validate, run --dry-run and run say about this host's KVM before any
+ * run: features the files ask for that it lacks, and quanta it will raise.
+ * Where KVM cannot be opened, validate and dry runs say so and go on; run
+ * stops (its own probe throws).
+ */
+export function hostWarnings(plans: ExperimentPlan[], kvmDevice: string): string[] {
+  let probe: KvmProbe;
+  try {
+    probe = probeKvm(kvmDevice);
+  } catch (error) {
+    if (!(error instanceof EnvironmentError)) throw error;
+    return [`KVM's capabilities were not checked: ${error.message}`];
+  }
+  return [...capabilityWarnings(plans, probe), ...quantumWarnings(plans, kvmDevice)];
+}
+
 /** Features an experiment asks for that this host's KVM cannot give; the runs go on without them. */
-export function capabilityWarnings(plans: ExperimentPlan[], probe: KvmProbe): string[] {
+function capabilityWarnings(plans: ExperimentPlan[], probe: KvmProbe): string[] {
   const warnings: string[] = [];
   const coalesced = plans.filter(usesCoalescedMMIO);
   if (coalesced.length > 0 && !(probe.capabilities.COALESCED_MMIO > 0))
@@ -121,7 +155,7 @@ export function capabilityWarnings(plans: ExperimentPlan[], probe: KvmProbe): st
  * kick costs, measured here once; each run measures again and reports the
  * quantum it used in quantumNs). One line per distinct quantum, located.
  */
-export function quantumWarnings(plans: ExperimentPlan[], kvmDevice: string): string[] {
+function quantumWarnings(plans: ExperimentPlan[], kvmDevice: string): string[] {
   const core = nativeCore();
   const short = new Map<number, string>();
   for (const plan of plans)

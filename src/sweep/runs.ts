@@ -30,26 +30,18 @@ export function imagePathOf(plan: ExperimentPlan, point: PlannedPoint): string {
 
 function machineSpec(plan: ExperimentPlan, point: PlannedPoint, context: RunContext, runDir: string): MachineSpec {
   const { guest, cpu, limits, devices, stats } = point.normalized;
-  const zones = [...(cpu.coalescedMMIO ?? []).map((z) => ({ ...z, pio: false })), ...(cpu.coalescedPIO ?? []).map((z) => ({ ...z, pio: true }))];
   return {
     kvmDevice: context.kvmDevice,
     imagePath: imagePathOf(plan, point),
     imageFormat: guest.format,
     args: argsString(guest.args),
     memoryBytes: guest.memory,
-    hostFactor: cpu.hostFactor,
-    clockHz: cpu.clock,
-    quantumNs: cpu.timer.quantum,
-    maxTicks: limits.maxTicks,
-    maxInsts: limits.maxInsts,
+    cpu,
+    maxTicks: limits.maxTicks ?? 0,
+    maxInsts: limits.maxInsts ?? 0,
     instructionCounter: context.counterFor(point),
     unclaimedAccess: devices.unclaimedAccess,
-    alwaysSyncTC: cpu.alwaysSyncTC,
-    dumpEveryTicks: stats.dumpEvery * 1000,
-    useCoalescedMMIO: cpu.useCoalescedMMIO,
-    deviceMmioZones: cpu.coalescedMMIO === undefined,
-    devicePioZones: cpu.coalescedPIO === undefined,
-    coalescedZones: zones,
+    dumpEveryTicks: (stats.dumpEvery ?? 0) * 1000,
     consolePath: join(runDir, 'console.log'),
   };
 }

@@ -108,6 +108,22 @@ describe.skipIf(!HAS_KVM)('guest IO on /dev/kvm', { timeout: KVM_TEST_TIMEOUT_MS
     expect(await runFile(row, 'console.log')).toContain(`crc32=${computeChecksum(count).toString(16).padStart(8, '0')}`);
   });
 
+  // gem5's useXSave: the synced copy includes the vector registers, through
+  // XSAVE or the legacy FPU ioctls. vector-loop keeps its sums in %xmm0 and
+  // never spills them, so a copy that lost or zeroed them shows in its output.
+  it.skipIf(UNDER_QEMU_TCG)('alwaysSyncTC keeps the vector registers across kicks, with useXSave on and off', async () => {
+    const rounds = 50_000_000;
+    const { table, runFile } = await runExperiment(
+      [`name: sync-vector`, `guest: { program: vector-loop, args: { count: ${rounds} } }`, 'cpu: { alwaysSyncTC: true, timer: { quantum: 200us } }', 'sweep:', '  cpu.useXSave: [true, false]'].join('\n'),
+    );
+    expect(table.rows.map((row) => row['cpu.useXSave'])).toEqual(['true', 'false']);
+    for (const row of table.rows) {
+      expect(row).toMatchObject({ status: 'ok', exit_cause: 'guest-exit' });
+      expect(num(row, 'numExitSignal')).toBeGreaterThan(0);
+      expect(await runFile(row, 'console.log')).toContain(`vector-loop: lanes=${rounds},${3 * rounds}`);
+    }
+  });
+
   it('irq: every interrupt counted by both sides; halted time is skipped, not waited', async () => {
     const { table, runFile } = await runExperiment('name: irq\nguest: { program: irq, args: { count: 100, period_us: 10000 } }\n');
     const row = table.rows[0];

@@ -29,11 +29,22 @@ describe('experiment names whose outputs would meet those of experiment "a"', ()
     ['a.csv', 'a.csv'],
     ['a.previous', 'a.previous'],
     ['a.lock', 'a.lock'],
-  ])('"%s" is refused before anything runs, even --dry-run, naming <out>/%s', async (name, clashesWith) => {
+  ])('"%s" is refused before anything runs, by --dry-run and validate too, naming <out>/%s', async (name, clashesWith) => {
     const dir = await workspace({ 'b.yaml': experiment(name) });
-    const clash = await cli(['run', 'b.yaml', '-o', 'out', '--dry-run'], { cwd: dir, env });
-    expect(clash.exitCode).toBe(2);
-    expect(clash.stderr).toContain(`: experiment name "${name}" would mix its results with ${join(dir, 'out', clashesWith)}, another experiment's`);
+    for (const command of [['run', '--dry-run'], ['validate']]) {
+      const clash = await cli([...command, 'b.yaml', '-o', 'out'], { cwd: dir, env });
+      expect(clash.exitCode, command.join(' ')).toBe(2);
+      expect(clash.stderr).toContain(`: experiment name "${name}" would mix its results with ${join(dir, 'out', clashesWith)}, another experiment's`);
+    }
+  });
+
+  it('two files with one name are refused by validate as by run', async () => {
+    const dir = await workspace({ 'a.yaml': experiment('same'), 'b.yaml': experiment('same') });
+    for (const command of [['run', '--dry-run'], ['validate']]) {
+      const clash = await cli([...command, 'a.yaml', 'b.yaml'], { cwd: dir, env });
+      expect(clash.exitCode, command.join(' ')).toBe(2);
+      expect(clash.stderr).toContain(`${join(dir, 'b.yaml')}: experiment name "same" is also used by ${join(dir, 'a.yaml')}`);
+    }
   });
 
   it('dots elsewhere in a name are fine', async () => {

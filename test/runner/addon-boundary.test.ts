@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { isNativeError, nativeCore } from '../../src/native/addon.js';
 import type { MachineSpec } from '../../src/types.js';
+import { normalizePoint } from '../../src/config/experiment.js';
 
 const GOOD: MachineSpec = {
   kvmDevice: '/dev/null-kvm',
@@ -12,21 +13,16 @@ const GOOD: MachineSpec = {
   imageFormat: 'elf',
   args: '',
   memoryBytes: 16 << 20,
-  hostFactor: 1,
-  clockHz: 2e9,
-  quantumNs: 1e6,
+  cpu: normalizePoint({ guest: { program: 'hello' } }).cpu,
   maxTicks: 0,
   maxInsts: 0,
   instructionCounter: 'none',
   unclaimedAccess: 'count',
-  alwaysSyncTC: false,
   dumpEveryTicks: 0,
-  useCoalescedMMIO: false,
-  deviceMmioZones: true,
-  devicePioZones: true,
-  coalescedZones: [],
   consolePath: '',
 };
+
+const withCpu = (change: Record<string, unknown>) => ({ cpu: { ...GOOD.cpu, ...change } });
 
 function refusal(spec: Record<string, unknown>): string {
   try {
@@ -40,13 +36,14 @@ function refusal(spec: Record<string, unknown>): string {
 
 describe('the addon boundary', () => {
   it.each([
-    ['NaN', { quantumNs: Number.NaN }, 'quantumNs must be finite'],
+    ['NaN', withCpu({ timer: { quantum: Number.NaN } }), 'quantum must be finite'],
     ['a fraction where a count is meant', { memoryBytes: 1.5 }, 'memoryBytes must be a whole number'],
     ['a count past 2^53', { maxInsts: 2 ** 60 }, 'maxInsts must be a whole number from 0 to 9007199254740991'],
     ['an unknown enum value', { unclaimedAccess: 'ignore' }, 'unclaimedAccess must be one of count, fail, not "ignore"'],
-    ['a string where a flag is meant', { alwaysSyncTC: 'yes' }, 'alwaysSyncTC must be true or false'],
-    ['a zone wider than KVM can hold', { coalescedZones: [{ base: 0, size: 2 ** 33, pio: false }] }, 'size must be a whole number from 0 to 4294967295'],
-    ['a zone that is not an object', { coalescedZones: [7] }, 'coalescedZones[0] must be an object'],
+    ['a string where a flag is meant', withCpu({ alwaysSyncTC: 'yes' }), 'alwaysSyncTC must be true or false'],
+    ['a zone wider than KVM can hold', withCpu({ coalescedMMIO: [{ base: 0, size: 2 ** 33 }] }), 'size must be a whole number from 0 to 4294967295'],
+    ['a zone that is not an object', withCpu({ coalescedPIO: [7] }), 'coalescedPIO[0] must be an object'],
+    ['a missing CPU parameter', withCpu({ clock: undefined }), 'missing field clock'],
   ])('refuses %s, naming the field', (_, change, message) => {
     expect(refusal({ ...GOOD, ...change })).toContain(message);
   });
@@ -56,7 +53,7 @@ describe('the addon boundary', () => {
     expect(isNativeError(system)).toBe(false);
     let thrown: unknown;
     try {
-      nativeCore().runMachine({ ...GOOD, quantumNs: Number.NaN });
+      nativeCore().runMachine({ ...GOOD, ...withCpu({ timer: { quantum: Number.NaN } }) } as MachineSpec);
     } catch (error) {
       thrown = error;
     }

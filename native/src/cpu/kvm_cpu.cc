@@ -105,19 +105,13 @@ void KvmCpu::onKick() {
 RunOutcome KvmCpu::run() {
   kvm_run* run = vcpu_.run();
   if (perf_) perf_->start();
-  if (params_.alwaysSyncTC) {
-    syncedRegs_ = vcpu_.getRegs();
-    syncedSregs_ = vcpu_.getSregs();
-  }
+  if (params_.alwaysSyncTC) readThreadContext();
   while (!stop_) {
     events_.serviceDue();
     if (stop_ || limitReached()) break;
     deliverInterrupts();
     armQuantum();
-    if (params_.alwaysSyncTC) {
-      vcpu_.setRegs(syncedRegs_);
-      vcpu_.setSregs(syncedSregs_);
-    }
+    if (params_.alwaysSyncTC) writeThreadContext();
     uint64_t start = readTsc();
     int err = vcpu_.enter();
     counters_.hostCycles += readTsc() - start;
@@ -148,8 +142,25 @@ void KvmCpu::syncState() {
   // read or written before that is inconsistent (KVM's API says so), so
   // finish it with a half entry first, as gem5 does.
   completePendingAccess();
+  readThreadContext();
+}
+
+void KvmCpu::readThreadContext() {
   syncedRegs_ = vcpu_.getRegs();
   syncedSregs_ = vcpu_.getSregs();
+  if (params_.useXSave)
+    syncedXsave_ = vcpu_.getXsave();
+  else
+    syncedFpu_ = vcpu_.getFpu();
+}
+
+void KvmCpu::writeThreadContext() {
+  vcpu_.setRegs(syncedRegs_);
+  vcpu_.setSregs(syncedSregs_);
+  if (params_.useXSave)
+    vcpu_.setXsave(syncedXsave_);
+  else
+    vcpu_.setFpu(syncedFpu_);
 }
 
 void KvmCpu::deliverInterrupts() {

@@ -35,6 +35,10 @@ struct CpuParams {
   InstructionCounter counter = InstructionCounter::None;
   UnclaimedPolicy unclaimed = UnclaimedPolicy::Count;
   bool alwaysSyncTC = false;  // read the vCPU state after every exit, write it before every entry
+  // gem5's X86KvmCPU.useXSave: the synced state's FPU and vector registers
+  // go through XSAVE (every component, AVX included) rather than the legacy
+  // FPU ioctls (x87 and SSE only, so AVX's upper halves are not kept).
+  bool useXSave = true;
   double tscHz = 2e9;
 };
 
@@ -78,6 +82,8 @@ class KvmCpu {
   // A half entry that finishes a serviced IO or MMIO instruction, if one is pending.
   void completePendingAccess();
   void syncState();
+  void readThreadContext();
+  void writeThreadContext();
   bool limitReached();
   void countInstructions();
   uint64_t hostCyclesUntil(uint64_t tick) const;
@@ -110,6 +116,8 @@ class KvmCpu {
   // alwaysSyncTC's copy of the vCPU state, as gem5 keeps its thread context.
   kvm_regs syncedRegs_{};
   kvm_sregs syncedSregs_{};
+  XsaveArea syncedXsave_{};
+  kvm_fpu syncedFpu_{};
 };
 
 }  // namespace kx

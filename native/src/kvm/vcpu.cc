@@ -1,5 +1,6 @@
 #include "kvm/vcpu.hh"
 
+#include <algorithm>
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -20,7 +21,7 @@ void check(int result, const char* what) {
 
 }  // namespace
 
-Vcpu::Vcpu(Vm& vm, unsigned id) : fd_(vm.createVcpu(id)) {
+Vcpu::Vcpu(Vm& vm, unsigned id) : fd_(vm.createVcpu(id)), vmFd_(vm.fd()) {
   mmapSize_ = static_cast<size_t>(vm.kvm().vcpuMmapSize());
   void* page = ::mmap(nullptr, mmapSize_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_.get(), 0);
   if (page == MAP_FAILED) throw CoreError("kvm-setup-failed", errnoMessage("mmap of the vCPU run area", errno));
@@ -64,6 +65,35 @@ kvm_sregs Vcpu::getSregs() const {
 }
 
 void Vcpu::setSregs(const kvm_sregs& sregs) { check(::ioctl(fd_.get(), KVM_SET_SREGS, &sregs), "KVM_SET_SREGS"); }
+
+XsaveArea Vcpu::getXsave() const {
+  // Asked of the VM once the guest's CPUID is set: the size follows the
+  // features it may enable (AMX's tiles need more than 4 KiB).
+  if (xsaveBytes_ == 0) {
+    int xsave2 = ::ioctl(vmFd_, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2);
+    xsaveBytes_ = std::max(sizeof(abi::XsaveRegion), xsave2 > 0 ? static_cast<size_t>(xsave2) : 0);
+  }
+  XsaveArea xsave(xsaveBytes_);
+  if (xsaveBytes_ > sizeof(abi::XsaveRegion))
+    check(::ioctl(fd_.get(), abi::kGetXsave2, xsave.data()), "KVM_GET_XSAVE2");
+  else
+    check(::ioctl(fd_.get(), abi::kGetXsave, xsave.data()), "KVM_GET_XSAVE");
+  return xsave;
+}
+
+// KVM_SET_XSAVE reads as many bytes as KVM_CAP_XSAVE2 reported.
+void Vcpu::setXsave(const XsaveArea& xsave) {
+  if (xsave.size() != xsaveBytes_) throw CoreError("internal", "an XSAVE area of " + std::to_string(xsave.size()) + " bytes, not " + std::to_string(xsaveBytes_));
+  check(::ioctl(fd_.get(), abi::kSetXsave, xsave.data()), "KVM_SET_XSAVE");
+}
+
+kvm_fpu Vcpu::getFpu() const {
+  kvm_fpu fpu{};
+  check(::ioctl(fd_.get(), KVM_GET_FPU, &fpu), "KVM_GET_FPU");
+  return fpu;
+}
+
+void Vcpu::setFpu(const kvm_fpu& fpu) { check(::ioctl(fd_.get(), KVM_SET_FPU, &fpu), "KVM_SET_FPU"); }
 
 void Vcpu::setCpuid(const std::vector<kvm_cpuid_entry2>& entries) {
   std::vector<unsigned char> buffer(sizeof(abi::CpuidHeader) + entries.size() * sizeof(kvm_cpuid_entry2));

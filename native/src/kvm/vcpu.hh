@@ -4,6 +4,7 @@
 #include <linux/kvm.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "kvm/kvm_abi.hh"
@@ -11,6 +12,10 @@
 #include "kvm/vm.hh"
 
 namespace kx {
+
+// A struct kvm_xsave (abi::XsaveRegion) of the size this VM needs: 4 KiB,
+// or more where KVM_CAP_XSAVE2 says so (AMX's tiles).
+using XsaveArea = std::vector<uint8_t>;
 
 class Vcpu {
  public:
@@ -41,6 +46,12 @@ class Vcpu {
   void setRegs(const kvm_regs& regs);
   kvm_sregs getSregs() const;
   void setSregs(const kvm_sregs& sregs);
+  // FPU and vector state: XSAVE's area holds every component the guest has
+  // enabled (AVX, AVX-512); the legacy FPU ioctls hold x87 and SSE only.
+  XsaveArea getXsave() const;
+  void setXsave(const XsaveArea& xsave);
+  kvm_fpu getFpu() const;
+  void setFpu(const kvm_fpu& fpu);
   void setCpuid(const std::vector<kvm_cpuid_entry2>& entries);
   void setSignalMask(const sigset_t& mask);
   void setGuestDebug(uint32_t control);
@@ -57,6 +68,8 @@ class Vcpu {
   uint32_t ringCapacity_ = 0;
   bool regsSynced_ = false;
   bool canSyncRegs_ = false;
+  int vmFd_;
+  mutable size_t xsaveBytes_ = 0;  // 0 until the first getXsave
 };
 
 }  // namespace kx

@@ -1,0 +1,72 @@
+// Generated from schemas/experiment.schema.json by scripts/config-types.mjs: do not edit.
+// One experiment point as the runner uses it: every unit converted to a number
+// (bytes, ns, Hz, ps ticks), every default the schema declares filled in.
+
+export interface NormalizedPoint {
+  guest: {
+    /** A bundled guest program by name (native/guests/<name>.c). */
+    program?: string;
+    /** A guest image file, relative to the experiment file. */
+    image?: string;
+    /** Format of `image`. */
+    format: "elf" | "flat";
+    /** Passed to the guest as "key=value key=value": keys are identifiers; values are printable ASCII without spaces (at most 256 characters), numbers that read back exactly (integers within +-2^53), or booleans. */
+    args: Record<string, string | number | boolean>;
+    /** Guest RAM, 2MiB to 3GiB, in whole 4KiB pages. */
+    memory: number;
+  };
+  cpu: {
+    /** Simulated cycles per host cycle. */
+    hostFactor: number;
+    /** The simulated CPU clock. */
+    clock: number;
+    /** Let KVM queue writes to write-only ranges in the coalesced ring instead of exiting for each (gem5 name; also covers port IO zones). */
+    useCoalescedMMIO: boolean;
+    /** MMIO zones to coalesce; default: the write-only ranges the devices declare. */
+    coalescedMMIO?: Array<{
+      /** First guest-physical address (MMIO) or port (PIO) of the zone. */
+      base: number;
+      /** Length of the zone in bytes (ports for PIO); KVM holds it in 32 bits. */
+      size: number;
+    }>;
+    /** Port IO zones to coalesce; default: the write-only ports the devices declare. */
+    coalescedPIO?: Array<{
+      /** First guest-physical address (MMIO) or port (PIO) of the zone. */
+      base: number;
+      /** Length of the zone in bytes (ports for PIO); KVM holds it in 32 bits. */
+      size: number;
+    }>;
+    /** Count guest instructions with a perf counter: auto uses one when the host has a PMU. */
+    usePerf: "auto" | true | false;
+    /** gem5's parameter; only false until the perf-overflow timer is implemented. */
+    usePerfOverflow: false;
+    /** How committedInsts is counted: auto (perf if available, else none), perf, singlestep (exact, slow), or none. */
+    instructionCounter: "auto" | "perf" | "singlestep" | "none";
+    timer: {
+      /** What kicks the vCPU out after a quantum: a POSIX timer (perf, gem5's perf-overflow timer, is not implemented yet). */
+      kind: "posix";
+      /** Longest stretch inside KVM_RUN before the timer kicks the vCPU out. */
+      quantum: number;
+    };
+    /** Read the vCPU state after every exit and write it back before every entry, as gem5 keeps its thread context in step (slow; for debugging). */
+    alwaysSyncTC: boolean;
+    /** gem5 X86KvmCPU name: with alwaysSyncTC, copy the FPU and vector registers with XSAVE (every component, AVX included) rather than the legacy FPU ioctls (x87 and SSE only). */
+    useXSave: boolean;
+  };
+  limits: {
+    /** Simulated time limit: a duration, or a number of picosecond ticks. Default: none. */
+    maxTicks?: number;
+    /** Committed-instruction limit. Default: none. */
+    maxInsts?: number;
+    /** Host time after which the run is killed (status timeout); above zero. Default: 60s. */
+    wallTimeout: number;
+  };
+  devices: {
+    /** An IO or MMIO access that no device claims: count it (reads return all ones) or fail the run. */
+    unclaimedAccess: "count" | "fail";
+  };
+  stats: {
+    /** A snapshot of the statistics every this much simulated time, written to timeseries.csv in the run's folder; at least 1ms (the core's minimum), or 0 for none. */
+    dumpEvery?: number;
+  };
+}
