@@ -22,6 +22,7 @@
         "native/src/cpu/kvm_cpu.cc",
         "native/src/cpu/coalesced_ring.cc",
         "native/src/cpu/exit_decode.cc",
+        "native/src/cpu/exit_registers.cc",
         "native/src/cpu/perf_counters.cc",
         "native/src/devices/bus.cc",
         "native/src/devices/serial16550.cc",
@@ -30,6 +31,7 @@
         "native/src/devices/guest_fault.cc",
         "native/src/devices/interval_timer.cc",
         "native/src/devices/hypercall_port.cc",
+        "native/src/devices/m5ops.cc",
         "native/src/sim/event_queue.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/src"],

@@ -11,6 +11,7 @@
 #include "devices/guest_fault.hh"
 #include "devices/hypercall_port.hh"
 #include "devices/interval_timer.hh"
+#include "devices/m5ops.hh"
 #include "devices/serial16550.hh"
 #include "devices/sim_control.hh"
 #include "devices/sink.hh"
@@ -38,8 +39,8 @@ FilePtr openConsole(const std::string& path) {
   return FilePtr(f);
 }
 
-// Wires guest requests from the sim-control device to the CPU and devices.
-class SimControlActions : public SimControlHandler {
+// Wires guest requests from the sim-control and m5ops devices to the CPU and devices.
+class SimControlActions : public SimControlHandler, public M5OpsHandler {
  public:
   SimControlActions(KvmCpu& cpu, const GuestMemory& memory, const ClockParams& clock,
                     std::vector<std::vector<StatLine>>& dumps)
@@ -61,6 +62,14 @@ class SimControlActions : public SimControlHandler {
   void guestFault(uint64_t recordAddress) override {
     cpu_.requestStop(RunOutcome{false, "guest-exception", describeFault(memory_, recordAddress), -1});
   }
+  void m5Exit() override { cpu_.requestStop(RunOutcome{true, "m5-exit", "", 0}); }
+  void m5Fail(uint64_t code) override {
+    cpu_.requestStop(RunOutcome{false, "m5-fail", "the guest called m5_fail with code " + std::to_string(code),
+                                static_cast<int64_t>(code)});
+  }
+  void m5ResetStats() override { guestResetStats(); }
+  void m5DumpStats() override { guestDumpStats(); }
+  void m5Unsupported(const std::string& what) override { cpu_.requestStop(RunOutcome{false, "unsupported-m5op", what, -1}); }
 
  private:
   static constexpr size_t kMaxDumps = 10000;  // a guest cannot make us hoard memory
@@ -82,11 +91,12 @@ struct Attachment {
 };
 
 struct Devices {
-  Devices(std::FILE* console, SimControlHandler& handler, EventQueue& events, InterruptLines& irqs,
-          std::function<void()> onHypercall)
-      : serial(console), simControl(handler), timer(events, irqs), hypercalls(std::move(onHypercall)) {}
+  Devices(std::FILE* console, SimControlHandler& control, M5OpsHandler& m5, CpuRegisters& registers, EventQueue& events,
+          InterruptLines& irqs, std::function<void()> onHypercall)
+      : serial(console), simControl(control), m5ops(registers, m5), timer(events, irqs), hypercalls(std::move(onHypercall)) {}
   Serial16550 serial;
   SimControl simControl;
+  M5Ops m5ops;
   Sink pioSink{"pioSink"};
   Sink mmioSink{"mmioSink"};
   IntervalTimer timer;
@@ -97,6 +107,7 @@ struct Devices {
         {true, Serial16550::kCom1, Serial16550::kSize, &serial, false},     // COM1, polled
         {true, SimControl::kPortBase, SimControl::kSize, &simControl, false},  // guest requests by port
         {false, SimControl::kMmioBase, SimControl::kSize, &simControl, false}, // the same by MMIO
+        {false, M5Ops::kMmioBase, M5Ops::kSize, &m5ops, false},                // gem5's m5ops, address mode
         {true, Sink::kPortBase, Sink::kPortSize, &pioSink, true},              // pio-stream's target
         {false, Sink::kMmioBase, Sink::kMmioSize, &mmioSink, true},            // mmio-stream's target
         {true, IntervalTimer::kPortBase, IntervalTimer::kSize, &timer, false}, // periodic interrupts
@@ -104,7 +115,7 @@ struct Devices {
     };
   }
   // The devices that keep counters.
-  std::vector<Device*> all() { return {&serial, &pioSink, &mmioSink, &timer, &hypercalls}; }
+  std::vector<Device*> all() { return {&serial, &m5ops, &pioSink, &mmioSink, &timer, &hypercalls}; }
 };
 
 std::string registerCoalescedZones(const MachineConfig& config, const KvmDevice& kvm, Vm& vm, const Vcpu& vcpu,
@@ -177,15 +188,31 @@ std::vector<std::string> cpuStatNames() {
 }
 
 std::vector<std::string> deviceStatNames() {
-  struct NoActions : SimControlHandler {
+  // Devices built only to be asked their statistic names: nothing reaches these.
+  struct NoActions : SimControlHandler, M5OpsHandler {
     void guestExit(uint32_t) override {}
     void guestResetStats() override {}
     void guestDumpStats() override {}
     void guestFault(uint64_t) override {}
+    void m5Exit() override {}
+    void m5Fail(uint64_t) override {}
+    void m5ResetStats() override {}
+    void m5DumpStats() override {}
+    void m5Unsupported(const std::string&) override {}
   } none;
+  struct NoRegisters : CpuRegisters {
+    uint64_t get(Reg) override { return 0; }
+    void set(Reg, uint64_t) override {}
+    unsigned privilegeLevel() override { return 0; }
+    uint64_t faultAddress() override { return 0; }
+    void setFsBase(uint64_t) override {}
+    void setGsBase(uint64_t) override {}
+    uint64_t fsBase() override { return 0; }
+    uint64_t gsBase() override { return 0; }
+  } noRegisters;
   EventQueue events([] { return uint64_t{0}; });
   InterruptLines irqs;
-  Devices devices(nullptr, none, events, irqs, [] {});
+  Devices devices(nullptr, none, none, noRegisters, events, irqs, [] {});
   std::vector<std::string> names;
   for (const auto& entry : collectDeviceStats(devices.all())) names.push_back(entry.first);
   return names;
@@ -244,7 +271,8 @@ MachineResult runMachine(const MachineConfig& config) {
   KvmCpu cpu(vcpu, io, mmio, params);
   SimControlActions actions(cpu, memory, params.clock, result.dumps);
 
-  Devices devices(console.get(), actions, cpu.events(), cpu.interrupts(), [&cpu] { cpu.countHypercall(); });
+  Devices devices(console.get(), actions, actions, cpu.registers(), cpu.events(), cpu.interrupts(),
+                  [&cpu] { cpu.countHypercall(); });
   actions.watch(devices.all());
   for (const Attachment& a : devices.attachments()) (a.pio ? io : mmio).attach(a.base, a.size, *a.device);
   result.coalescing = registerCoalescedZones(config, kvm, vm, vcpu, devices);

@@ -25,6 +25,11 @@ KvmCpu::KvmCpu(Vcpu& vcpu, Bus& io, Bus& mmio, const CpuParams& params)
   if (params.counter == InstructionCounter::SingleStep) vcpu_.setGuestDebug(KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP);
 }
 
+CpuRegisters& KvmCpu::registers() {
+  vcpu_.syncRegsOnExit();
+  return registers_;
+}
+
 void KvmCpu::resetCounters() {
   counters_ = CpuCounters{};
   if (perf_) committedBase_ = perf_->read().instructions;
@@ -115,6 +120,7 @@ RunOutcome KvmCpu::run() {
     uint64_t start = readTsc();
     int err = vcpu_.enter();
     counters_.hostCycles += readTsc() - start;
+    registers_.invalidate();
     ++counters_.numVMExits;
     state_ = State::Running;
     if (err == EINTR || (err == 0 && run->exit_reason == KVM_EXIT_INTR)) {
@@ -208,6 +214,7 @@ void KvmCpu::completePendingAccess() {
   kvm_run* run = vcpu_.run();
   run->immediate_exit = 1;
   vcpu_.enter();
+  registers_.invalidate();
   run->immediate_exit = 0;
   ++counters_.numVMHalfEntries;
   drainCoalescedRing();

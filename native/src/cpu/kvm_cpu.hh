@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "cpu/cpu_stats.hh"
+#include "cpu/exit_registers.hh"
 #include "sim/event_queue.hh"
 #include "sim/interrupt_lines.hh"
 #include "cpu/perf_counters.hh"
@@ -55,6 +56,13 @@ class KvmCpu {
   InterruptLines& interrupts() { return interrupts_; }
   uint64_t now() const { return simTicks(counters_, params_.clock); }
   void countHypercall() { ++counters_.numHypercalls; }
+  // For device models that take values in registers (m5ops, system calls):
+  // asking turns on KVM_CAP_SYNC_REGS where the host has it, so that reading
+  // them after an exit costs no ioctl.
+  CpuRegisters& registers();
+  // Simulated time that passes with the guest idle (a sleeping system call):
+  // skipped, not waited for, and counted as idleTicks as a halt's is.
+  void idleFor(uint64_t ticks) { counters_.idleTicks += ticks; }
 
   const CpuCounters& counters() const { return counters_; }
   void resetCounters();
@@ -89,6 +97,7 @@ class KvmCpu {
   uint64_t hostCyclesUntil(uint64_t tick) const;
 
   Vcpu& vcpu_;
+  ExitRegisters registers_{vcpu_};
   Bus& io_;
   Bus& mmio_;
   CpuParams params_;

@@ -42,6 +42,15 @@ void Vcpu::syncRegsOnExit() {
   regsSynced_ = true;
 }
 
+void Vcpu::setRegsForEntry(const kvm_regs& regs) {
+  if (!regsSynced_) {
+    setRegs(regs);
+    return;
+  }
+  run_->s.regs.regs = regs;
+  run_->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+}
+
 kvm_regs Vcpu::regsAtExit() const { return regsSynced_ ? run_->s.regs.regs : getRegs(); }
 
 Vcpu::~Vcpu() {

@@ -44,6 +44,9 @@ class Vcpu {
 
   kvm_regs getRegs() const;
   void setRegs(const kvm_regs& regs);
+  // Registers changed while servicing an exit: through the run page when
+  // synced (KVM applies them at the next entry), else KVM_SET_REGS now.
+  void setRegsForEntry(const kvm_regs& regs);
   kvm_sregs getSregs() const;
   void setSregs(const kvm_sregs& sregs);
   // FPU and vector state: XSAVE's area holds every component the guest has
