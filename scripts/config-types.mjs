@@ -16,7 +16,7 @@ export const OUTPUT_PATH = join(root, 'src/config/experiment.generated.ts');
 export const DOC_PATH = join(root, 'docs/parameters.md');
 
 /** The sections of an experiment that make up one point's parameters. */
-export const POINT_SECTIONS = ['guest', 'cpu', 'limits', 'devices', 'stats'];
+export const POINT_SECTIONS = ['guest', 'cpu', 'limits', 'devices', 'stats', 'se'];
 
 function resolve(schema, node) {
   if (node.$ref === undefined) return node;
@@ -30,6 +30,7 @@ function typeOf(schema, raw, indent) {
   if (node.unit !== undefined) return 'number';
   if (node.enum !== undefined) return node.enum.map((v) => JSON.stringify(v)).join(' | ');
   if (node.properties !== undefined) return objectType(schema, node, indent);
+  if (node.oneOf !== undefined) return node.oneOf.map((alternative) => typeOf(schema, alternative, indent)).join(' | ');
   if (node.type === 'array') return `Array<${typeOf(schema, node.items, indent)}>`;
   if (node.type === 'object') return `Record<string, ${typeOf(schema, node.additionalProperties, indent)}>`;
   const types = [node.type].flat().map((t) => (t === 'integer' ? 'number' : t));

@@ -24,6 +24,29 @@ export interface MachineSpec {
   /** stats.dumpEvery in picosecond ticks; 0: none. */
   dumpEveryTicks: number;
   consolePath: string;
+  /** SE mode (guest.binary, which imagePath names): what the process sees. Absent for a full-system guest. */
+  se?: SeSpec;
+}
+
+/** An SE-mode process (mirrors SeConfig in native/src/se_machine.hh); every path is on the host unless it says guest. */
+export interface SeSpec {
+  /** argv[0], AT_EXECFN and /proc/self/exe: /bin/<the binary's file name>. */
+  exeGuestPath: string;
+  argv: string[];
+  /** NAME=value */
+  env: string[];
+  files: { guest: string; host: string; writable: boolean }[];
+  /** The run's writable scratch folder, which the guest sees at /tmp. */
+  scratchDir: string;
+  /** '' : stdin is empty. */
+  stdinPath: string;
+  stdoutPath: string;
+  stderrPath: string;
+  seed: number;
+  epochSeconds: number;
+  unsupportedSyscall: 'stop' | 'enosys';
+  /** '': no syscalls.log. */
+  tracePath: string;
 }
 
 /** One run: a sweep point times one repeat. JSON-serialisable; the worker's only input. */

@@ -17,6 +17,7 @@
 #include "cpu/perf_counters.hh"
 #include "cpu/quantum_timer.hh"
 #include "machine.hh"
+#include "se_machine.hh"
 
 namespace {
 
@@ -162,11 +163,58 @@ Napi::Object statValuesObject(Napi::Env env, const kx::StatValues& values) {
   return out;
 }
 
+std::vector<std::string> strings(const Napi::Object& o, const char* name, uint32_t max) {
+  Napi::Value v = field(o, name);
+  if (!v.IsArray()) throwCoded(o.Env(), "bad-config", std::string(name) + " must be an array");
+  Napi::Array list = v.As<Napi::Array>();
+  if (list.Length() > max) throwCoded(o.Env(), "bad-config", std::string(name) + " has more than " + std::to_string(max) + " entries");
+  std::vector<std::string> out;
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    if (!list.Get(i).IsString()) throwCoded(o.Env(), "bad-config", std::string(name) + "[" + std::to_string(i) + "] must be a string");
+    out.push_back(list.Get(i).As<Napi::String>().Utf8Value());
+  }
+  return out;
+}
+
+// An SE run: the machine's common fields, and the `se` object (types.ts, SeSpec).
+kx::SeConfig seConfig(const Napi::Object& o, const kx::MachineConfig& common) {
+  Napi::Object se = object(field(o, "se"), "se");
+  kx::SeConfig c;
+  c.kvmDevice = common.kvmDevice;
+  c.binaryPath = common.imagePath;
+  c.memoryBytes = common.memoryBytes;
+  c.cpu = common.cpu;
+  c.dumpEveryTicks = common.dumpEveryTicks;
+  c.exeGuestPath = text(se, "exeGuestPath");
+  c.argv = strings(se, "argv", 4096);
+  c.env = strings(se, "env", 4096);
+  Napi::Value files = field(se, "files");
+  if (!files.IsArray()) throwCoded(o.Env(), "bad-config", "files must be an array");
+  Napi::Array list = files.As<Napi::Array>();
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    Napi::Object f = object(list.Get(i), "files[" + std::to_string(i) + "]");
+    c.mounts.push_back({text(f, "guest"), text(f, "host"), flag(f, "writable")});
+  }
+  c.scratchDir = text(se, "scratchDir");
+  c.stdinPath = text(se, "stdinPath");
+  c.stdoutPath = text(se, "stdoutPath");
+  c.stderrPath = text(se, "stderrPath");
+  c.seed = count(se, "seed");
+  // Whole seconds since 1970 cross as a number JavaScript holds exactly; nanoseconds would not.
+  c.epochNs = static_cast<int64_t>(count(se, "epochSeconds", 1ull << 33)) * 1000000000;
+  static constexpr std::array<const char*, 2> kPolicies = {"stop", "enosys"};
+  c.unsupportedReturnsEnosys = choice(se, "unsupportedSyscall", kPolicies) == 1;
+  c.tracePath = text(se, "tracePath");
+  return c;
+}
+
 Napi::Value RunMachine(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
     if (!info[0].IsObject()) throwCoded(env, "bad-config", "runMachine expects a configuration object");
-    kx::MachineResult r = kx::runMachine(machineConfig(info[0].As<Napi::Object>()));
+    Napi::Object spec = info[0].As<Napi::Object>();
+    kx::MachineConfig common = machineConfig(spec);
+    kx::MachineResult r = spec.Get("se").IsUndefined() ? kx::runMachine(common) : kx::runSeMachine(seConfig(spec, common));
     Napi::Object out = Napi::Object::New(env);
     out.Set("ok", r.outcome.ok);
     out.Set("exitCause", r.outcome.exitCause);
@@ -192,6 +240,15 @@ Napi::Value RunMachine(const Napi::CallbackInfo& info) {
     out.Set("seriesDropped", Napi::Number::New(env, static_cast<double>(r.seriesDropped)));
     out.Set("coalescing", r.coalescing);
     return out;
+  });
+}
+
+Napi::Value CheckSeBinary(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    Napi::Object o = object(info[0], "checkSeBinary's argument");
+    kx::checkSeBinary(text(o, "binaryPath"), count(o, "memoryBytes"));
+    return env.Undefined();
   });
 }
 
@@ -261,6 +318,7 @@ Napi::Value StatNames(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("cpu", stringArray(env, kx::cpuStatNames()));
   out.Set("devices", stringArray(env, kx::deviceStatNames()));
+  out.Set("se", stringArray(env, kx::seStatNames()));
   return out;
 }
 
@@ -323,6 +381,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("coreDefaults", Napi::Function::New(env, CoreDefaults));
   exports.Set("runMachine", Napi::Function::New(env, RunMachine));
   exports.Set("checkImage", Napi::Function::New(env, CheckImage));
+  exports.Set("checkSeBinary", Napi::Function::New(env, CheckSeBinary));
   exports.Set("probeKvm", Napi::Function::New(env, ProbeKvm));
   exports.Set("measureKickCost", Napi::Function::New(env, MeasureKickCost));
   exports.Set("minDumpEveryNs", Napi::Number::New(env, static_cast<double>(kx::kMinDumpEveryTicks) / 1000));

@@ -19,6 +19,7 @@
 #include "sim/core_error.hh"
 #include "kvm/vcpu.hh"
 #include "kvm/vm.hh"
+#include "run_control.hh"
 
 namespace kx {
 
@@ -39,46 +40,21 @@ FilePtr openConsole(const std::string& path) {
   return FilePtr(f);
 }
 
-// Wires guest requests from the sim-control and m5ops devices to the CPU and devices.
-class SimControlActions : public SimControlHandler, public M5OpsHandler {
+// Sim-control's requests, carried out as the m5ops' are, plus its fault record.
+class SimControlActions : public RunControl, public SimControlHandler {
  public:
   SimControlActions(KvmCpu& cpu, const GuestMemory& memory, const ClockParams& clock,
                     std::vector<std::vector<StatLine>>& dumps)
-      : cpu_(cpu), memory_(memory), clock_(clock), dumps_(dumps) {}
-  // The devices whose counters a stats reset clears along with the CPU's.
-  void watch(std::vector<Device*> devices) { devices_ = std::move(devices); }
-
-  void guestExit(uint32_t status) override {
-    std::string detail = status == 0 ? "" : "the guest exited with status " + std::to_string(status);
-    cpu_.requestStop(RunOutcome{status == 0, "guest-exit", detail, status});
-  }
-  void guestResetStats() override {
-    cpu_.resetCounters();
-    for (Device* d : devices_) d->resetStats();
-  }
-  void guestDumpStats() override {
-    if (dumps_.size() < kMaxDumps) dumps_.push_back(statLines(cpu_.counters(), clock_, monotonicSeconds() - start_));
-  }
+      : RunControl(cpu, clock, dumps), memory_(memory) {}
+  void guestExit(uint32_t status) override { exit(status); }
+  void guestResetStats() override { resetStats(); }
+  void guestDumpStats() override { dumpStats(); }
   void guestFault(uint64_t recordAddress) override {
     cpu_.requestStop(RunOutcome{false, "guest-exception", describeFault(memory_, recordAddress), -1});
   }
-  void m5Exit() override { cpu_.requestStop(RunOutcome{true, "m5-exit", "", 0}); }
-  void m5Fail(uint64_t code) override {
-    cpu_.requestStop(RunOutcome{false, "m5-fail", "the guest called m5_fail with code " + std::to_string(code),
-                                static_cast<int64_t>(code)});
-  }
-  void m5ResetStats() override { guestResetStats(); }
-  void m5DumpStats() override { guestDumpStats(); }
-  void m5Unsupported(const std::string& what) override { cpu_.requestStop(RunOutcome{false, "unsupported-m5op", what, -1}); }
 
  private:
-  static constexpr size_t kMaxDumps = 10000;  // a guest cannot make us hoard memory
-  KvmCpu& cpu_;
   const GuestMemory& memory_;
-  std::vector<Device*> devices_;
-  ClockParams clock_;
-  std::vector<std::vector<StatLine>>& dumps_;
-  double start_ = monotonicSeconds();
 };
 
 // Where each device model sits, one line each, as kvmtool lists its devices.
@@ -136,47 +112,6 @@ std::string registerCoalescedZones(const MachineConfig& config, const KvmDevice&
     vm.registerCoalescedZone(zone.base, zone.size, zone.pio);
   }
   return state;
-}
-
-// stats.dumpEvery: a snapshot of the statistics every period of simulated time.
-class PeriodicDumps {
- public:
-  PeriodicDumps(KvmCpu& cpu, uint64_t period, const ClockParams& clock, std::vector<std::vector<StatLine>>& series)
-      : cpu_(cpu), period_(period), clock_(clock), series_(series) {
-    if (period_ > 0) cpu_.events().schedule(next_ = period_, [this] { fire(); });
-  }
-  // Snapshots not kept because the series was full.
-  uint64_t dropped() const { return dropped_; }
-
- private:
-  static constexpr size_t kMaxSnapshots = 100000;  // a bound on memory, whatever the period
-  void fire() {
-    if (series_.size() < kMaxSnapshots)
-      series_.push_back(statLines(cpu_.counters(), clock_, monotonicSeconds() - start_));
-    else
-      ++dropped_;
-    // On the period's grid, so that late service does not drift the series;
-    // grid points already behind us (a quantum longer than the period) get no
-    // snapshot of their own, which would only repeat this one.
-    uint64_t now = cpu_.now();
-    next_ += period_;
-    if (next_ <= now) next_ += ((now - next_) / period_ + 1) * period_;
-    cpu_.events().schedule(next_, [this] { fire(); });
-  }
-  KvmCpu& cpu_;
-  uint64_t period_;
-  uint64_t next_ = 0;
-  ClockParams clock_;
-  std::vector<std::vector<StatLine>>& series_;
-  uint64_t dropped_ = 0;
-  double start_ = monotonicSeconds();
-};
-
-StatValues collectDeviceStats(const std::vector<Device*>& devices) {
-  StatValues out;
-  for (const Device* d : devices)
-    for (const auto& [name, value] : d->stats()) out.emplace_back(std::string(d->name()) + "." + name, value);
-  return out;
 }
 
 }  // namespace

@@ -109,7 +109,8 @@ async function runCommand(args: ParsedArgs, io: CommandIO): Promise<number> {
       if (io.signal.aborted) return signalExitStatus(io.signal.reason);
       const out = outputs[i];
       if (!(resume && (await exists(out.csv)))) await keepEarlierResults(io, plan.name, out);
-      const columns: ColumnSet = { params: plan.paramColumns, stats: [...statNames.cpu, 'instsSource'], devices: statNames.devices, kvm: kvmStatNames };
+      const devices = plan.seMode ? statNames.se : statNames.devices;
+      const columns: ColumnSet = { params: plan.paramColumns, stats: [...statNames.cpu, 'instsSource'], devices, kvm: kvmStatNames };
       let outcome;
       try {
         const toSpec = (run: PlannedRun) => runSpecOf(plan, run, { outDir, kvmDevice, counterFor });

@@ -16,6 +16,7 @@ const UNIT_SUFFIX: Record<UnitFormat, string> = {
   ticks: '_ps',
   count: '',
   address: '',
+  instant: '_unix_s',
 };
 
 interface Effective {

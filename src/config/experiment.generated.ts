@@ -14,6 +14,19 @@ export interface NormalizedPoint {
     args: Record<string, string | number | boolean>;
     /** Guest RAM, 2MiB to 3GiB, in whole 4KiB pages. */
     memory: number;
+    /** SE mode: an unmodified x86-64 Linux program (static, static-PIE or dynamic), relative to the experiment file; its system calls are served by the runner (docs/se-mode.md). */
+    binary?: string;
+    /** SE mode: the arguments after argv[0] (which is the program as the guest sees it, /bin/<name>). */
+    argv: Array<string>;
+    /** SE mode: the environment, NAME: value; nothing of the host environment is passed. */
+    env: Record<string, string | number | boolean>;
+    /** SE mode: guest path -> host file or folder (relative to the experiment file), read-only; or {host, writable: true}. Nothing else of the host is visible. */
+    files: Record<string, string | {
+      host: string;
+      writable?: boolean;
+    }>;
+    /** SE mode: a host file the program reads as stdin (relative to the experiment file); default: empty. */
+    stdin?: string;
   };
   cpu: {
     /** Simulated cycles per host cycle. */
@@ -68,5 +81,15 @@ export interface NormalizedPoint {
   stats: {
     /** A snapshot of the statistics every this much simulated time, written to timeseries.csv in the run's folder; at least 1ms (the core's minimum), or 0 for none. */
     dumpEvery?: number;
+  };
+  se: {
+    /** Seeds getrandom, AT_RANDOM and /dev/urandom: the same seed gives the same bytes. */
+    seed: number;
+    /** CLOCK_REALTIME at simulated time 0: a UTC time, or seconds since 1970. */
+    epoch: number;
+    /** A system call the runner does not serve: stop the run (exit_cause unsupported-syscall) or return ENOSYS to the program. */
+    unsupportedSyscall: "stop" | "enosys";
+    /** Write every system call, strace-like, to syscalls.log in the run folder. */
+    trace: boolean;
   };
 }

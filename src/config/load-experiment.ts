@@ -27,6 +27,8 @@ export interface ExperimentPlan {
   name: string;
   repeat: number;
   paramColumns: string[];
+  /** The guest is a Linux program (guest.binary), run in SE mode: its columns are the SE ones. */
+  seMode: boolean;
   /** How many points the sweep has after exclusions (counted when the file was checked). */
   pointCount: number;
   /** The points in expansion order, each planned when the walk reaches it; every call walks again from the first. */
@@ -196,12 +198,15 @@ export function planExperiment(file: string, text: string): ExperimentPlan {
   const { count: pointCount, duplicate } = checkPoints(data.name, planned());
   if (duplicate) throw new InputError([duplicateProblem(source, sweep, duplicate)]);
   if (pointCount === 0) throw new InputError([`${locate(source, ['sweep', 'exclude'])}: every combination of the sweep is excluded`]);
+  // The schema lets a guest be one kind only, so every point is of the kind the file names.
+  const seMode = base.guest?.binary !== undefined || sweep.paths.includes('guest.binary');
   return {
     file,
     name: data.name,
     repeat: data.repeat ?? (schemaDefault('repeat') as number),
-    // As written (or swept), then every effective value the file left out or gave with a unit.
-    paramColumns: [...new Set([...columns.names, ...EFFECTIVE_COLUMNS])],
+    // As written (or swept), then every effective value the file left out or gave with a unit (se.* for SE only).
+    paramColumns: [...new Set([...columns.names, ...EFFECTIVE_COLUMNS.filter((c) => seMode || !c.startsWith('se.'))])],
+    seMode,
     pointCount,
     *points() {
       for (const point of planned()) {

@@ -127,6 +127,22 @@ export function parseAddress(input: unknown): Parsed {
   return { ok: false, reason: `bad address "${String(input)}": expected an integer or a hex string like 0xd0000000` };
 }
 
+/**
+ * Whole seconds since 1970-01-01T00:00:00Z: an ISO 8601 UTC time such as
+ * "2024-01-01T00:00:00Z", or a bare number of seconds. For SE mode's epoch.
+ */
+export function parseInstant(input: unknown): Parsed {
+  if (typeof input === 'number') {
+    const count = parseCount(input);
+    return count.ok ? count : { ok: false, reason: `bad time "${input}": expected seconds since 1970 or "2024-01-01T00:00:00Z"` };
+  }
+  const text = typeof input === 'string' ? input : '';
+  const ms = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(text) ? Date.parse(text) : Number.NaN;
+  if (!Number.isFinite(ms) || ms < 0 || new Date(ms).toISOString().replace('.000', '') !== text)
+    return { ok: false, reason: `bad time "${String(input)}": expected a UTC time such as "2024-01-01T00:00:00Z" (from 1970 on)` };
+  return { ok: true, value: ms / 1000 };
+}
+
 /** The unit parsers by JSON Schema format name (schemas/experiment.schema.json uses these formats). */
 export const UNIT_FORMATS = {
   size: parseSize,
@@ -136,6 +152,7 @@ export const UNIT_FORMATS = {
   count: parseCount,
   ticks: parseTicks,
   address: parseAddress,
+  instant: parseInstant,
 } as const;
 
 export type UnitFormat = keyof typeof UNIT_FORMATS;

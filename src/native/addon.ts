@@ -50,7 +50,10 @@ export interface NativeCore {
   runMachine(spec: MachineSpec): NativeRunResult;
   checkImage(spec: { imagePath: string; imageFormat: string; memoryBytes: number }): { entry: number; lowest: number; highest: number };
   probeKvm(device: string): KvmProbe;
-  statNames(): { cpu: string[]; devices: string[] };
+  /** devices: a full-system machine's device counters; se: what an SE run reports instead (exitCode, syscall.<name>, ...). */
+  statNames(): { cpu: string[]; devices: string[]; se: string[] };
+  /** Reads an SE binary (and its interpreter) as a run would, without KVM; throws the run's error. */
+  checkSeBinary(spec: { binaryPath: string; memoryBytes: number }): void;
   /** What the core's MachineConfig holds before the spec is read, in the spec's shape (test/config/parameters.test.ts holds it against the schema). */
   coreDefaults(): Pick<MachineSpec, 'memoryBytes' | 'maxTicks' | 'maxInsts' | 'dumpEveryTicks' | 'unclaimedAccess'> & {
     cpu: Pick<MachineSpec['cpu'], 'hostFactor' | 'clock' | 'alwaysSyncTC' | 'useCoalescedMMIO'> & { timer: { quantum: number } };

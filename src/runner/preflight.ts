@@ -9,7 +9,7 @@ import type { ExperimentPlan, PlannedPoint } from '../config/load-experiment.js'
 import { decideInstructionCounter, type Counter, type CounterDecision } from './instruction-counter.js';
 import { EnvironmentError, InputError } from '../errors.js';
 import { isNativeError, nativeCore, type KvmProbe } from '../native/addon.js';
-import { bundledGuestPath, imagePathOf } from '../sweep/runs.js';
+import { bundledGuestPath, fromExperimentFile, imagePathOf } from '../sweep/runs.js';
 import { packagePath } from '../package-root.js';
 import { collidingOutput, RESERVED_NAME_ENDINGS } from '../results/outputs.js';
 
@@ -52,6 +52,10 @@ function imageProblems(plans: ExperimentPlan[]): string[] {
         );
         continue;
       }
+      if (guest.binary !== undefined) {
+        problems.push(...seProblems(plan, point, imagePath));
+        continue;
+      }
       try {
         nativeCore().checkImage({ imagePath, imageFormat: guest.format, memoryBytes: guest.memory });
       } catch (error) {
@@ -62,6 +66,26 @@ function imageProblems(plans: ExperimentPlan[]): string[] {
       }
     }
   }
+  return problems;
+}
+
+/** An SE point: its binary reads as a Linux program (and its interpreter), and every host file it maps is there. */
+function seProblems(plan: ExperimentPlan, point: PlannedPoint, binaryPath: string): string[] {
+  const problems: string[] = [];
+  try {
+    nativeCore().checkSeBinary({ binaryPath, memoryBytes: point.normalized.guest.memory });
+  } catch (error) {
+    if (!isNativeError(error)) throw error;
+    const field = error.code === 'memory-size' ? 'memory' : 'binary';
+    problems.push(`${point.locate(['guest', field])}: guest.${field}: ${error.message}`);
+  }
+  const { files, stdin } = point.normalized.guest;
+  for (const [at, target] of Object.entries(files)) {
+    const host = fromExperimentFile(plan, typeof target === 'string' ? target : target.host);
+    if (!existsSync(host)) problems.push(`${point.locate(['guest', 'files', at])}: guest.files: ${at} maps ${host}, which does not exist`);
+  }
+  if (stdin !== undefined && !existsSync(fromExperimentFile(plan, stdin)))
+    problems.push(`${point.locate(['guest', 'stdin'])}: guest.stdin: ${fromExperimentFile(plan, stdin)} does not exist`);
   return problems;
 }
 

@@ -65,6 +65,7 @@ async function main(): Promise<void> {
   await mkdir(spec.runDir, { recursive: true });
   // For people who want to attach a debugger or perf to a running guest, and for tests.
   await writeFile(join(spec.runDir, 'worker.pid'), String(process.pid));
+  if (spec.machine.se) await mkdir(spec.machine.se.scratchDir, { recursive: true });
   const startTime = new Date().toISOString();
   let result: RunResult;
   try {

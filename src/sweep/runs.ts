@@ -1,12 +1,12 @@
 // An experiment plan into RunSpecs: one per point and repeat, each with its
 // stable id, its machine configuration and its output folder. Runs are made
 // as they are asked for, so a sweep's runs are never all in memory at once.
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ExperimentPlan, PlannedPoint } from '../config/load-experiment.js';
 import { argsString } from '../config/experiment.js';
 import { effectiveParams } from '../config/effective-params.js';
 import { packagePath } from '../package-root.js';
-import type { MachineSpec, RunSpec } from '../types.js';
+import type { MachineSpec, RunSpec, SeSpec } from '../types.js';
 import type { CountedRuns } from './counted-runs.js';
 import { runId } from './run-id.js';
 
@@ -21,11 +21,38 @@ export function bundledGuestPath(program: string): string {
   return packagePath(`native/guests/build/${program}.elf`);
 }
 
+/** A host path the experiment file names, relative to that file. */
+export function fromExperimentFile(plan: ExperimentPlan, path: string): string {
+  return isAbsolute(path) ? path : resolve(dirname(plan.file), path);
+}
+
+/** The file the guest runs from: a bundled program, an image, or an SE binary. */
 export function imagePathOf(plan: ExperimentPlan, point: PlannedPoint): string {
   const guest = point.normalized.guest;
   if (guest.program !== undefined) return bundledGuestPath(guest.program);
-  const image = guest.image!;
-  return isAbsolute(image) ? image : resolve(dirname(plan.file), image);
+  return fromExperimentFile(plan, (guest.binary ?? guest.image)!);
+}
+
+function seSpec(plan: ExperimentPlan, point: PlannedPoint, runDir: string): SeSpec {
+  const { guest, se } = point.normalized;
+  return {
+    exeGuestPath: `/bin/${basename(guest.binary!)}`,
+    argv: guest.argv,
+    env: Object.entries(guest.env).map(([name, value]) => `${name}=${String(value)}`),
+    files: Object.entries(guest.files).map(([at, target]) =>
+      typeof target === 'string'
+        ? { guest: at, host: fromExperimentFile(plan, target), writable: false }
+        : { guest: at, host: fromExperimentFile(plan, target.host), writable: target.writable ?? false },
+    ),
+    scratchDir: join(runDir, 'scratch'),
+    stdinPath: guest.stdin === undefined ? '' : fromExperimentFile(plan, guest.stdin),
+    stdoutPath: join(runDir, 'stdout.log'),
+    stderrPath: join(runDir, 'stderr.log'),
+    seed: se.seed,
+    epochSeconds: se.epoch,
+    unsupportedSyscall: se.unsupportedSyscall,
+    tracePath: se.trace ? join(runDir, 'syscalls.log') : '',
+  };
 }
 
 function machineSpec(plan: ExperimentPlan, point: PlannedPoint, context: RunContext, runDir: string): MachineSpec {
@@ -42,7 +69,8 @@ function machineSpec(plan: ExperimentPlan, point: PlannedPoint, context: RunCont
     instructionCounter: context.counterFor(point),
     unclaimedAccess: devices.unclaimedAccess,
     dumpEveryTicks: (stats.dumpEvery ?? 0) * 1000,
-    consolePath: join(runDir, 'console.log'),
+    consolePath: guest.binary === undefined ? join(runDir, 'console.log') : '',
+    se: guest.binary === undefined ? undefined : seSpec(plan, point, runDir),
   };
 }
 

@@ -70,9 +70,11 @@ describe('experiment files', () => {
     const points = [...plan.points()];
     expect(points).toHaveLength(2 * 3 * 2 - 2);
     expect(plan.pointCount).toBe(points.length);
-    // As written or swept, then every effective parameter not already there (cpu.useCoalescedMMIO is), units in the name.
+    // As written or swept, then every effective parameter not already there (cpu.useCoalescedMMIO is), units in the name;
+    // the se.* ones only for a Linux program (guest.binary).
     const written = ['guest.program', 'guest.args.count', 'cpu.useCoalescedMMIO', 'cpu.timer.quantum', 'guest.memory'];
-    expect(plan.paramColumns).toEqual([...written, ...EFFECTIVE_COLUMNS.filter((c) => !written.includes(c))]);
+    expect(plan.paramColumns).toEqual([...written, ...EFFECTIVE_COLUMNS.filter((c) => !written.includes(c) && !c.startsWith('se.'))]);
+    expect(plan.seMode).toBe(false);
     expect(plan.paramColumns).toContain('cpu.timer.quantum_ns');
     expect(plan.paramColumns).toContain('limits.wallTimeout_ns');
     expect(points.map((p) => p.params['cpu.timer.quantum'])).toContain('100us');

@@ -23,7 +23,9 @@ void writePageTables(GuestMemory& memory) {
   }
 }
 
-void writeGdtAndTss(GuestMemory& memory) {
+}  // namespace
+
+void writeGdtAndTss(GuestMemory& memory, uint64_t linearBase) {
   const uint64_t gdt[] = {
       0,
       0x00af9b000000ffffull,  // 0x08 ring-0 code, 64-bit
@@ -32,16 +34,18 @@ void writeGdtAndTss(GuestMemory& memory) {
       0x00affb000000ffffull,  // 0x20 ring-3 code, 64-bit
   };
   memory.write(layout::kGdt, gdt, sizeof gdt);
-  uint64_t base = layout::kTss, limit = layout::kTssSize + layout::kIoBitmapSize;
+  uint64_t base = linearBase + layout::kTss, limit = layout::kTssSize + layout::kIoBitmapSize;
   uint64_t low = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) | (((limit >> 16) & 0xf) << 48) |
                  (((base >> 24) & 0xff) << 56);
   memory.store<uint64_t>(layout::kGdt + 0x28, low);
   memory.store<uint64_t>(layout::kGdt + 0x30, base >> 32);
-  memory.store<uint64_t>(layout::kTss + 4, layout::kKernelStackTop);  // RSP0: where interrupts from ring 3 land
+  memory.store<uint64_t>(layout::kTss + 4, linearBase + layout::kKernelStackTop);  // RSP0: where interrupts from ring 3 land
   memory.store<uint16_t>(layout::kTss + 102, static_cast<uint16_t>(layout::kTssSize));
   // The bitmap stays zero (all ports allowed); the CPU wants an all-ones byte after it.
   memory.store<uint8_t>(layout::kTss + layout::kTssSize + layout::kIoBitmapSize, 0xff);
 }
+
+namespace {
 
 void writeBootInfo(GuestMemory& memory, const BootInfoFields& info) {
   if (info.args.size() > layout::kBootInfoArgsMax)
@@ -58,7 +62,9 @@ void writeBootInfo(GuestMemory& memory, const BootInfoFields& info) {
   memory.store<uint8_t>(layout::kBootInfoArgs + info.args.size(), 0);
 }
 
-kvm_segment segment(uint16_t selector, uint8_t type, bool code) {
+}  // namespace
+
+kvm_segment flatSegment(uint16_t selector, uint8_t type, bool code) {
   kvm_segment s{};
   s.base = 0;
   s.limit = 0xffffffff;
@@ -73,26 +79,24 @@ kvm_segment segment(uint16_t selector, uint8_t type, bool code) {
   return s;
 }
 
-}  // namespace
-
 void writeBootStructures(GuestMemory& memory, const BootInfoFields& info) {
   writePageTables(memory);
-  writeGdtAndTss(memory);
+  writeGdtAndTss(memory, 0);
   writeBootInfo(memory, info);
 }
 
-void setLongModeSregs(kvm_sregs& sregs) {
-  sregs.cs = segment(layout::kKernelCs, 11, true);
-  sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = segment(layout::kKernelDs, 3, false);
+void setLongModeSregs(kvm_sregs& sregs, uint64_t linearBase) {
+  sregs.cs = flatSegment(layout::kKernelCs, 11, true);
+  sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = flatSegment(layout::kKernelDs, 3, false);
   sregs.tr = kvm_segment{};
-  sregs.tr.base = layout::kTss;
+  sregs.tr.base = linearBase + layout::kTss;
   sregs.tr.limit = static_cast<uint32_t>(layout::kTssSize + layout::kIoBitmapSize);
   sregs.tr.selector = layout::kTssSelector;
   sregs.tr.type = 11;  // busy 64-bit TSS
   sregs.tr.present = 1;
-  sregs.gdt.base = layout::kGdt;
+  sregs.gdt.base = linearBase + layout::kGdt;
   sregs.gdt.limit = 7 * 8 - 1;
-  sregs.idt.base = layout::kIdt;
+  sregs.idt.base = linearBase + layout::kIdt;
   sregs.idt.limit = 256 * 16 - 1;
   sregs.cr3 = layout::kPml4;
   sregs.cr4 = (1u << 5) | (1u << 9) | (1u << 10);  // PAE, OSFXSR, OSXMMEXCPT

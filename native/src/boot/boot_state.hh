@@ -20,8 +20,18 @@ struct BootInfoFields {
 // Writes the runner-owned structures below layout::kImageFloor.
 void writeBootStructures(GuestMemory& memory, const BootInfoFields& info);
 
-// Long mode, CPL 0, paging on, segments and TR loaded from the GDT above.
-void setLongModeSregs(kvm_sregs& sregs);
+// The GDT (ring-0 and ring-3 segments, the TSS) and the TSS (RSP0, an I/O
+// bitmap allowing every port), as seen at `linearBase` + their physical
+// address: 0 for full-system guests, the upper half in SE mode, where the low
+// addresses belong to the process.
+void writeGdtAndTss(GuestMemory& memory, uint64_t linearBase);
+
+// Long mode, CPL 0, paging on, segments and TR loaded from the GDT above,
+// GDTR and IDTR at `linearBase` + their physical address.
+void setLongModeSregs(kvm_sregs& sregs, uint64_t linearBase = 0);
+
+// A flat 4 GiB segment of the GDT above; its DPL is the selector's RPL.
+kvm_segment flatSegment(uint16_t selector, uint8_t type, bool code);
 // Entry point in RIP, ring-0 stack in RSP, boot-info address in RDI.
 kvm_regs initialRegs(uint64_t entry);
 

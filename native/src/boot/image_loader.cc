@@ -1,44 +1,27 @@
 #include "boot/image_loader.hh"
 
 #include <elf.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <algorithm>
 #include <vector>
 
 #include "boot/layout.hh"
+#include "boot/read_only_file.hh"
 #include "sim/core_error.hh"
-#include "kvm/unique_fd.hh"
 
 namespace kx {
 
 namespace {
 
 std::vector<uint8_t> readWhole(const std::string& path, uint64_t limit) {
-  // O_NONBLOCK: a FIFO given as the image must not hang the open; it is refused below.
-  UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
-  if (!file.valid()) throw CoreError("image-unreadable", errnoMessage(path + ": cannot open guest image", errno));
-  struct stat st;
-  if (::fstat(file.get(), &st) != 0) throw CoreError("image-unreadable", errnoMessage(path + ": cannot stat guest image", errno));
-  if (!S_ISREG(st.st_mode)) throw CoreError("image-unreadable", path + ": guest image is not a regular file");
-  auto size = static_cast<uint64_t>(st.st_size);
-  if (size > limit)
-    throw CoreError("image-too-big", path + ": image is " + std::to_string(size) + " bytes, larger than guest memory (" +
-                                        std::to_string(limit) + " bytes); raise guest.memory");
-  std::vector<uint8_t> bytes(size);
-  uint64_t done = 0;
-  while (done < size) {
-    ssize_t n = ::read(file.get(), bytes.data() + done, size - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw CoreError("image-unreadable", errnoMessage(path + ": cannot read guest image", errno));
-    if (n == 0) throw CoreError("image-unreadable", path + ": short read");
-    done += static_cast<uint64_t>(n);
-  }
+  ReadOnlyFile file(path, "image-unreadable", "guest image");
+  if (file.size() > limit)
+    throw CoreError("image-too-big", path + ": image is " + std::to_string(file.size()) +
+                                        " bytes, larger than guest memory (" + std::to_string(limit) +
+                                        " bytes); raise guest.memory");
+  std::vector<uint8_t> bytes(file.size());
+  file.readAt(0, bytes.data(), bytes.size());
   return bytes;
 }
 

@@ -37,6 +37,11 @@ struct StatsDescHeader {  // struct kvm_stats_desc; name_size bytes of name foll
   uint32_t bucketSize;
 };
 
+struct MsrsHeader {  // struct kvm_msrs; kvm_msr_entry[nmsrs] follows
+  uint32_t nmsrs;
+  uint32_t pad;
+};
+
 struct XsaveRegion {  // struct kvm_xsave; KVM_CAP_XSAVE2's larger areas follow
   uint32_t region[1024];
 };
@@ -45,11 +50,14 @@ constexpr unsigned long kGetSupportedCpuid = _IOWR(KVMIO, 0x05, CpuidHeader);
 constexpr unsigned long kSetCpuid2 = _IOW(KVMIO, 0x90, CpuidHeader);
 constexpr unsigned long kSetSignalMask = _IOW(KVMIO, 0x8b, SignalMaskHeader);
 
+constexpr unsigned long kSetMsrs = _IOW(KVMIO, 0x89, MsrsHeader);
 constexpr unsigned long kGetXsave = _IOR(KVMIO, 0xa4, XsaveRegion);
 constexpr unsigned long kSetXsave = _IOW(KVMIO, 0xa5, XsaveRegion);
 constexpr unsigned long kGetXsave2 = _IOR(KVMIO, 0xcf, XsaveRegion);
 
 static_assert(kGetSupportedCpuid == 0xc008ae05ul);
+static_assert(kSetMsrs == 0x4008ae89ul);
+static_assert(sizeof(kvm_msr_entry) == 16);
 static_assert(kGetXsave == 0x9000aea4ul);
 static_assert(kSetXsave == 0x5000aea5ul);
 static_assert(kGetXsave2 == 0x9000aecful);

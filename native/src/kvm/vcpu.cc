@@ -111,6 +111,30 @@ void Vcpu::setCpuid(const std::vector<kvm_cpuid_entry2>& entries) {
   check(::ioctl(fd_.get(), abi::kSetCpuid2, buffer.data()), "KVM_SET_CPUID2");
 }
 
+void Vcpu::setMsrs(const std::vector<std::pair<uint32_t, uint64_t>>& msrs) {
+  std::vector<unsigned char> buffer(sizeof(abi::MsrsHeader) + msrs.size() * sizeof(kvm_msr_entry));
+  reinterpret_cast<abi::MsrsHeader*>(buffer.data())->nmsrs = static_cast<uint32_t>(msrs.size());
+  for (size_t i = 0; i < msrs.size(); ++i) {
+    kvm_msr_entry entry{};
+    entry.index = msrs[i].first;
+    entry.data = msrs[i].second;
+    std::memcpy(buffer.data() + sizeof(abi::MsrsHeader) + i * sizeof entry, &entry, sizeof entry);
+  }
+  // KVM_SET_MSRS returns how many it set, stopping at the first it refuses.
+  int set = ::ioctl(fd_.get(), abi::kSetMsrs, buffer.data());
+  if (set < 0) check(set, "KVM_SET_MSRS");
+  if (static_cast<size_t>(set) != msrs.size())
+    throw CoreError("kvm-vcpu-ioctl-failed", "KVM_SET_MSRS refused MSR " + hex(msrs[set].first) + " = " + hex(msrs[set].second));
+}
+
+void Vcpu::setXcr0(uint64_t value) {
+  kvm_xcrs xcrs{};
+  xcrs.nr_xcrs = 1;
+  xcrs.xcrs[0].xcr = 0;
+  xcrs.xcrs[0].value = value;
+  check(::ioctl(fd_.get(), KVM_SET_XCRS, &xcrs), "KVM_SET_XCRS");
+}
+
 void Vcpu::setSignalMask(const sigset_t& mask) {
   // The kernel's sigset is 64 bits on x86-64, not glibc's 1024-bit sigset_t.
   constexpr uint32_t kKernelSigsetBytes = 8;

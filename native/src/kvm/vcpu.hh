@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "kvm/kvm_abi.hh"
@@ -56,6 +57,10 @@ class Vcpu {
   kvm_fpu getFpu() const;
   void setFpu(const kvm_fpu& fpu);
   void setCpuid(const std::vector<kvm_cpuid_entry2>& entries);
+  // (index, value) pairs; all or nothing.
+  void setMsrs(const std::vector<std::pair<uint32_t, uint64_t>>& msrs);
+  // XCR0: the state components XSAVE-enabled code may use (x87, SSE, AVX, ...).
+  void setXcr0(uint64_t value);
   void setSignalMask(const sigset_t& mask);
   void setGuestDebug(uint32_t control);
   void injectInterrupt(uint32_t vector);

@@ -1,0 +1,62 @@
+#include "run_control.hh"
+
+#include "cpu/host_clock.hh"
+
+namespace kx {
+
+RunControl::RunControl(KvmCpu& cpu, const ClockParams& clock, std::vector<std::vector<StatLine>>& dumps)
+    : cpu_(cpu), clock_(clock), dumps_(dumps), start_(monotonicSeconds()) {}
+
+void RunControl::exit(uint32_t status) {
+  std::string detail = status == 0 ? "" : "the guest exited with status " + std::to_string(status);
+  cpu_.requestStop(RunOutcome{status == 0, "guest-exit", detail, status});
+}
+
+void RunControl::resetStats() {
+  cpu_.resetCounters();
+  for (Device* d : devices_) d->resetStats();
+}
+
+void RunControl::dumpStats() {
+  if (dumps_.size() < kMaxDumps) dumps_.push_back(statLines(cpu_.counters(), clock_, monotonicSeconds() - start_));
+}
+
+void RunControl::m5Exit() { cpu_.requestStop(RunOutcome{true, "m5-exit", "", 0}); }
+
+void RunControl::m5Fail(uint64_t code) {
+  cpu_.requestStop(RunOutcome{false, "m5-fail", "the guest called m5_fail with code " + std::to_string(code),
+                              static_cast<int64_t>(code)});
+}
+
+void RunControl::m5Unsupported(const std::string& what) {
+  cpu_.requestStop(RunOutcome{false, "unsupported-m5op", what, -1});
+}
+
+PeriodicDumps::PeriodicDumps(KvmCpu& cpu, uint64_t period, const ClockParams& clock,
+                             std::vector<std::vector<StatLine>>& series)
+    : cpu_(cpu), period_(period), clock_(clock), series_(series), start_(monotonicSeconds()) {
+  if (period_ > 0) cpu_.events().schedule(next_ = period_, [this] { fire(); });
+}
+
+void PeriodicDumps::fire() {
+  if (series_.size() < kMaxSnapshots)
+    series_.push_back(statLines(cpu_.counters(), clock_, monotonicSeconds() - start_));
+  else
+    ++dropped_;
+  // On the period's grid, so that late service does not drift the series;
+  // grid points already behind us (a quantum longer than the period) get no
+  // snapshot of their own, which would only repeat this one.
+  uint64_t now = cpu_.now();
+  next_ += period_;
+  if (next_ <= now) next_ += ((now - next_) / period_ + 1) * period_;
+  cpu_.events().schedule(next_, [this] { fire(); });
+}
+
+DeviceStats collectDeviceStats(const std::vector<Device*>& devices) {
+  DeviceStats out;
+  for (const Device* d : devices)
+    for (const auto& [name, value] : d->stats()) out.emplace_back(std::string(d->name()) + "." + name, value);
+  return out;
+}
+
+}  // namespace kx

@@ -1,0 +1,67 @@
+#pragma once
+// What every machine (full-system and SE) does around its CPU: guest
+// requests that end the run or reset and dump statistics (gem5's m5ops, our
+// sim-control), periodic statistics snapshots, and device counters as
+// columns. machine.cc and se_machine.cc wire them; neither copies them.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cpu/cpu_stats.hh"
+#include "cpu/kvm_cpu.hh"
+#include "devices/device.hh"
+#include "devices/m5ops.hh"
+
+namespace kx {
+
+// The guest's requests, carried out on the CPU and the devices it watches.
+class RunControl : public M5OpsHandler {
+ public:
+  RunControl(KvmCpu& cpu, const ClockParams& clock, std::vector<std::vector<StatLine>>& dumps);
+  // The devices whose counters a stats reset clears along with the CPU's.
+  void watch(std::vector<Device*> devices) { devices_ = std::move(devices); }
+
+  void exit(uint32_t status);
+  void resetStats();
+  void dumpStats();
+
+  void m5Exit() override;
+  void m5Fail(uint64_t code) override;
+  void m5ResetStats() override { resetStats(); }
+  void m5DumpStats() override { dumpStats(); }
+  void m5Unsupported(const std::string& what) override;
+
+ protected:
+  KvmCpu& cpu_;
+
+ private:
+  static constexpr size_t kMaxDumps = 10000;  // a guest cannot make us hoard memory
+  std::vector<Device*> devices_;
+  ClockParams clock_;
+  std::vector<std::vector<StatLine>>& dumps_;
+  double start_;
+};
+
+// stats.dumpEvery: a snapshot of the statistics every period of simulated time.
+class PeriodicDumps {
+ public:
+  PeriodicDumps(KvmCpu& cpu, uint64_t period, const ClockParams& clock, std::vector<std::vector<StatLine>>& series);
+  // Snapshots not kept because the series was full.
+  uint64_t dropped() const { return dropped_; }
+
+ private:
+  static constexpr size_t kMaxSnapshots = 100000;  // a bound on memory, whatever the period
+  void fire();
+  KvmCpu& cpu_;
+  uint64_t period_;
+  uint64_t next_ = 0;
+  ClockParams clock_;
+  std::vector<std::vector<StatLine>>& series_;
+  uint64_t dropped_ = 0;
+  double start_;
+};
+
+// "<device>.<stat>" for each counter the devices keep.
+DeviceStats collectDeviceStats(const std::vector<Device*>& devices);
+
+}  // namespace kx

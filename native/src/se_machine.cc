@@ -1,0 +1,379 @@
+#include "se_machine.hh"
+
+#include <elf.h>
+#include <limits.h>
+#include <stdlib.h>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "boot/layout.hh"
+#include "boot/se_runner_pages.hh"
+#include "cpu/host_clock.hh"
+#include "cpu/kick_cost.hh"
+#include "devices/bus.hh"
+#include "devices/m5ops.hh"
+#include "kvm/binary_stats.hh"
+#include "kvm/kvm_device.hh"
+#include "kvm/vcpu.hh"
+#include "kvm/vm.hh"
+#include "run_control.hh"
+#include "se/address_space.hh"
+#include "se/initial_stack.hh"
+#include "se/linux_elf.hh"
+#include "se/syscalls.hh"
+#include "sim/core_error.hh"
+
+namespace kx {
+
+namespace {
+
+// Where Linux puts a position-independent executable and, below the mmap
+// base, its interpreter, with address-space randomisation off (setarch -R).
+constexpr uint64_t kPieBase = 0x555555554000;
+
+// The library folders a dynamically linked program finds on a Debian-like
+// host; mapped read-only, under the same guest paths, unless guest.files
+// maps something there itself.
+const char* const kLibraryDirs[] = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu"};
+
+struct LoadedProgram {
+  uint64_t entry;  // where the first instruction is: the interpreter's when there is one
+  se::AuxValues aux;
+  bool executableStack;
+};
+
+bool mountedAt(const std::vector<se::Mount>& mounts, const std::string& guestPath) {
+  for (const se::Mount& m : mounts)
+    if (m.guestPath == guestPath) return true;
+  return false;
+}
+
+// The program's interpreter and libraries, read-only, where it will look for them.
+void addLibraryMounts(const se::LinuxElf& program, std::vector<se::Mount>& mounts) {
+  if (program.interpreter.empty()) return;
+  char resolved[PATH_MAX];
+  if (!mountedAt(mounts, program.interpreter)) {
+    if (!::realpath(program.interpreter.c_str(), resolved))
+      throw CoreError("se-binary", program.path() + ": its interpreter " + program.interpreter +
+                                       " is not on this host (" + errnoMessage("realpath", errno) + ")");
+    mounts.push_back({program.interpreter, resolved, false});
+  }
+  for (const char* dir : kLibraryDirs)
+    if (!mountedAt(mounts, dir) && ::realpath(dir, resolved)) mounts.push_back({dir, resolved, false});
+}
+
+LoadedProgram loadProgram(const se::LinuxElf& program, se::AddressSpace& space, uint64_t hwcap) {
+  uint64_t bias = program.type == ET_DYN ? kPieBase - program.firstPage() : 0;
+  se::loadLinuxElf(program, bias, space);
+  space.setBrkStart(se::pageUp(bias + program.endPage()));
+  LoadedProgram loaded{bias + program.entry, {}, program.executableStack};
+  loaded.aux.phdr = bias + program.phdrVaddr;
+  loaded.aux.phnum = program.phnum;
+  loaded.aux.entry = bias + program.entry;
+  loaded.aux.uid = loaded.aux.euid = loaded.aux.gid = loaded.aux.egid = 1000;
+  loaded.aux.hwcap = hwcap;
+  if (!program.interpreter.empty()) {
+    se::LinuxElf interpreter = se::readLinuxElf(program.interpreter);
+    if (!interpreter.interpreter.empty())
+      throw CoreError("se-binary", interpreter.path() + ": an interpreter that names an interpreter of its own");
+    // Where mmap would put it: the highest free span below the mmap base.
+    uint64_t span = interpreter.endPage() - interpreter.firstPage();
+    int64_t at = space.mapAnonymous(0, span, se::kProtNone, false, false, interpreter.path());
+    if (at < 0) throw CoreError("se-memory", "no room for the interpreter " + interpreter.path() + ": raise guest.memory");
+    space.unmap(static_cast<uint64_t>(at), span);
+    uint64_t interpreterBias = static_cast<uint64_t>(at) - interpreter.firstPage();
+    se::loadLinuxElf(interpreter, interpreterBias, space);
+    loaded.aux.base = interpreterBias + interpreter.firstPage();
+    loaded.entry = interpreterBias + interpreter.entry;
+  }
+  return loaded;
+}
+
+// CPUID leaf 1's EDX (AT_HWCAP), whether XSAVE is there, and the state
+// components XCR0 may enable (leaf 0xd), from what KVM offers the guest.
+struct CpuFeatures {
+  uint64_t hwcap = 0;
+  bool xsave = false;
+  uint64_t xcr0 = 0x3;  // x87 and SSE
+};
+
+CpuFeatures cpuFeatures(const std::vector<kvm_cpuid_entry2>& cpuid) {
+  CpuFeatures f;
+  for (const kvm_cpuid_entry2& e : cpuid) {
+    if (e.function == 1) {
+      f.hwcap = e.edx;
+      f.xsave = (e.ecx >> 26) & 1;
+    }
+    if (e.function == 0xd && e.index == 0) f.xcr0 = (uint64_t{e.edx} << 32) | e.eax;
+  }
+  return f;
+}
+
+// The process's system calls, from the `out` in the entry stub.
+class SyscallPort : public Device {
+ public:
+  SyscallPort(KvmCpu& cpu, se::Syscalls& syscalls, bool& tlbStale, std::function<void()> dropShadowPages)
+      : cpu_(cpu), regs_(cpu.registers()), syscalls_(syscalls), tlbStale_(tlbStale),
+        dropShadowPages_(std::move(dropShadowPages)) {}
+  const char* name() const override { return "syscallPort"; }
+  uint64_t read(uint64_t, unsigned) override { return 0; }
+  void write(uint64_t, uint64_t, unsigned) override;
+
+ private:
+  void returnToCaller(int64_t value);
+  KvmCpu& cpu_;
+  CpuRegisters& regs_;
+  se::Syscalls& syscalls_;
+  bool& tlbStale_;  // set by page-table edits during the call
+  std::function<void()> dropShadowPages_;
+  std::optional<bool> stubInRing3_;
+};
+
+// The stub's second half, for hosts where `syscall` enters ring 0: reload
+// CR3 (a page-table edit the guest's TLB may still hold), then sysretq. It
+// saves RAX below the red zone of the user stack it runs on.
+constexpr uint64_t kFlushingReturn = kSeStubPage + 0x10;
+
+void SyscallPort::write(uint64_t, uint64_t, unsigned) {
+  se::SyscallRequest request{regs_.get(Reg::Rax),
+                             {regs_.get(Reg::Rdi), regs_.get(Reg::Rsi), regs_.get(Reg::Rdx), regs_.get(Reg::R10),
+                              regs_.get(Reg::R8), regs_.get(Reg::R9)}};
+  se::SyscallOutcome outcome = syscalls_.handle(request);
+  if (outcome.fsBase) regs_.setFsBase(*outcome.fsBase);
+  if (outcome.gsBase) regs_.setGsBase(*outcome.gsBase);
+  switch (outcome.action) {
+    case se::SyscallOutcome::Action::Return:
+      returnToCaller(outcome.value);
+      break;
+    case se::SyscallOutcome::Action::Sleep:
+      cpu_.idleFor(outcome.sleepNs * 1000);
+      returnToCaller(outcome.value);
+      break;
+    case se::SyscallOutcome::Action::Exit: {
+      int64_t status = outcome.value;
+      cpu_.requestStop(RunOutcome{status == 0, "guest-exit",
+                                  status == 0 ? "" : "the program exited with status " + std::to_string(status), status});
+      break;
+    }
+    case se::SyscallOutcome::Action::Stop:
+      cpu_.requestStop(RunOutcome{false, outcome.cause, outcome.detail, -1});
+      break;
+  }
+}
+
+void SyscallPort::returnToCaller(int64_t value) {
+  regs_.set(Reg::Rax, static_cast<uint64_t>(value));
+  // Where `syscall` left the stub is a property of the KVM flavour (on PVM it
+  // stays in ring 3, where sysretq faults), asked once, at the first call.
+  if (!stubInRing3_) stubInRing3_ = regs_.privilegeLevel() == 3;
+  if (*stubInRing3_) {
+    // PVM shadows the guest's page tables and trusts write protection that
+    // our edits bypass. Dropping the old pages' mappings (the invalidate
+    // callback) is not enough once tables themselves were freed or replaced:
+    // a munmap, mremap and mmap sequence read stale data until the shadow
+    // pages went too, so they all go (re-creating the memory slot).
+    if (tlbStale_) dropShadowPages_();
+    // Return as sysretq would.
+    regs_.set(Reg::Rip, regs_.get(Reg::Rcx));
+    regs_.set(Reg::Rflags, regs_.get(Reg::R11));
+  } else if (tlbStale_) {
+    regs_.set(Reg::Rip, kSeRunnerLinearBase + kFlushingReturn);
+  }
+  tlbStale_ = false;
+}
+
+// An exception in the process: the stub reports its vector; the frame the CPU
+// pushed says where.
+class ExceptionPort : public Device {
+ public:
+  ExceptionPort(KvmCpu& cpu, const GuestMemory& memory, const se::AddressSpace& space)
+      : cpu_(cpu), regs_(cpu.registers()), memory_(memory), space_(space) {}
+  const char* name() const override { return "exceptionPort"; }
+  uint64_t read(uint64_t, unsigned) override { return 0; }
+  void write(uint64_t, uint64_t value, unsigned) override;
+
+ private:
+  std::string where(uint64_t va) const;
+  KvmCpu& cpu_;
+  CpuRegisters& regs_;
+  const GuestMemory& memory_;
+  const se::AddressSpace& space_;
+};
+
+std::string ExceptionPort::where(uint64_t va) const {
+  for (const se::Mapping& m : space_.mappings())
+    if (va >= m.start && va < m.end) return " (in " + (m.name.empty() ? std::string("an anonymous mapping") : m.name) + ")";
+  return " (unmapped)";
+}
+
+void ExceptionPort::write(uint64_t, uint64_t value, unsigned) {
+  uint8_t vector = static_cast<uint8_t>(value);
+  ExceptionFrame frame;
+  if (!readExceptionFrame(memory_, vector, regs_.get(Reg::Rsp), frame)) {
+    cpu_.requestStop(RunOutcome{false, "guest-exception", "exception " + std::to_string(vector) + " with an unreadable frame", -1});
+    return;
+  }
+  std::string at = "rip " + hex(frame.rip) + where(frame.rip);
+  // What Linux would do to the process: the signal, and its shell status.
+  if (vector == 14) {
+    uint64_t address = regs_.faultAddress();
+    std::string access = (frame.errorCode & 0x10) ? "an instruction fetch from " : (frame.errorCode & 2) ? "a write to " : "a read of ";
+    std::string why = (frame.errorCode & 1) ? ", which it may not access that way" : "";
+    cpu_.requestStop(RunOutcome{false, "segfault", "SIGSEGV: " + access + hex(address) + where(address) + why + ", at " + at, 128 + 11});
+  } else if (vector == 13 || vector == 12) {
+    cpu_.requestStop(RunOutcome{false, "segfault", "SIGSEGV: general protection fault (" + std::to_string(vector) + ") at " + at, 128 + 11});
+  } else {
+    const char* signal = vector == 0 || vector == 16 || vector == 19 ? "SIGFPE" : vector == 6 ? "SIGILL" : vector == 3 || vector == 1 ? "SIGTRAP" : "SIGBUS";
+    int number = vector == 0 || vector == 16 || vector == 19 ? 8 : vector == 6 ? 4 : vector == 3 || vector == 1 ? 5 : 7;
+    cpu_.requestStop(RunOutcome{false, "guest-exception",
+                                std::string(signal) + ": exception " + std::to_string(vector) + " at " + at, 128 + number});
+  }
+}
+
+void writeFlushingReturn(GuestMemory& memory) {
+  // sub $128,%rsp; push %rax; mov %cr3,%rax; mov %rax,%cr3; pop %rax; add $128,%rsp; sysretq
+  const uint8_t code[] = {0x48, 0x81, 0xec, 0x80, 0x00, 0x00, 0x00, 0x50, 0x0f, 0x20, 0xd8, 0x0f, 0x22, 0xd8,
+                          0x58, 0x48, 0x81, 0xc4, 0x80, 0x00, 0x00, 0x00, 0x48, 0x0f, 0x07};
+  memory.write(kFlushingReturn, code, sizeof code);
+}
+
+}  // namespace
+
+void checkSeMemory(uint64_t memoryBytes) {
+  checkMemorySize(memoryBytes);
+  if (memoryBytes <= layout::kImageFloor + (16u << 20))
+    throw CoreError("memory-size", "guest.memory must be above 17 MiB for a Linux program (its stack alone is 8 MiB)");
+}
+
+void checkSeBinary(const std::string& path, uint64_t memoryBytes) {
+  checkSeMemory(memoryBytes);
+  se::LinuxElf program = se::readLinuxElf(path);
+  if (!program.interpreter.empty()) se::readLinuxElf(program.interpreter);
+}
+
+std::vector<std::string> seStatNames() {
+  std::vector<std::string> names = {"exitCode", "numSyscalls", "peakMemoryBytes"};
+  for (const std::string& n : se::Syscalls::counterNames()) names.push_back(n);
+  for (const char* n : {"m5ops.calls", "m5ops.workBegin", "m5ops.workEnd"}) names.push_back(n);
+  return names;
+}
+
+MachineResult runSeMachine(const SeConfig& config) {
+  checkSeMemory(config.memoryBytes);
+  se::LinuxElf program = se::readLinuxElf(config.binaryPath);
+
+  KvmDevice kvm(config.kvmDevice);
+  for (const RequiredCapability& cap : kRequiredCapabilities) kvm.requireExtension(cap.id, (std::string("KVM_CAP_") + cap.name).c_str());
+  Vm vm(kvm);
+  vm.setTssAddress(layout::kVmxTssAddress);
+  GuestMemory memory(config.memoryBytes);
+  writeSeRunnerPages(memory);
+  writeFlushingReturn(memory);
+
+  // Page-table edits that change or remove a mapping are seen by the guest
+  // only after the system call that made them flushes what it cached of the
+  // old tables (SyscallPort::returnToCaller).
+  bool tlbStale = false;
+  se::AddressSpace space(memory, layout::kImageFloor, memory.size(), [&tlbStale](uint64_t, uint64_t) { tlbStale = true; });
+  uint64_t runner = kSeRunnerLinearBase;
+  space.mapPhysical(runner, 0, kSeStubPage, true, false, false);
+  space.mapPhysical(runner + kSeStubPage, kSeStubPage, 0x1000, false, true, true);
+  space.mapPhysical(runner + kSeStubPage + 0x1000, kSeStubPage + 0x1000, layout::kImageFloor - kSeStubPage - 0x1000, true, false, false);
+  space.mapDeviceWindow(M5Ops::kMmioBase, M5Ops::kMmioBase, M5Ops::kSize, "[m5ops]");
+
+  Vcpu vcpu(vm, 0);
+  std::vector<kvm_cpuid_entry2> cpuid = kvm.supportedCpuid();
+  vcpu.setCpuid(cpuid);
+  CpuFeatures features = cpuFeatures(cpuid);
+  TscFrequency tsc = tscFrequency(vcpu.tscKhz());
+  vm.setUserMemoryRegion(0, 0, memory.size(), memory.host());
+
+  std::vector<se::Mount> mounts = config.mounts;
+  addLibraryMounts(program, mounts);
+  se::ProcessConfig process;
+  process.fs.mounts = mounts;
+  process.fs.scratchHostDir = config.scratchDir;
+  process.fs.exeGuestPath = config.exeGuestPath;
+  process.fs.exeHostPath = config.binaryPath;
+  process.stdinPath = config.stdinPath;
+  process.stdoutPath = config.stdoutPath;
+  process.stderrPath = config.stderrPath;
+  process.seed = config.seed;
+  process.realtimeEpochNs = config.epochNs;
+  process.unsupportedReturnsEnosys = config.unsupportedReturnsEnosys;
+  process.tracePath = config.tracePath;
+  process.memoryBytes = config.memoryBytes;
+
+  MachineResult result;
+  result.tscHz = tsc.hz;
+  result.tscSource = tsc.source;
+  CpuParams params = config.cpu;
+  params.tscHz = tsc.hz;
+  if (params.quantumNs < kMeasureKickBelowNs) {
+    KickCost kick = measureKickCost(config.kvmDevice);
+    result.kickCostNs = kick.medianNs;
+    params.kickFloorNs = kick.floorNs();
+  }
+  Bus io("port-IO"), mmio("MMIO");
+  KvmCpu cpu(vcpu, io, mmio, params);
+  se::Syscalls syscalls(space, process, [&cpu] { return cpu.now() / 1000; });
+
+  LoadedProgram loaded = loadProgram(program, space, features.hwcap);
+  syscalls.randomBytes(loaded.aux.random.data(), loaded.aux.random.size());
+  se::StackRange stack = se::mapStack(space, loaded.executableStack);
+  se::ProgramArguments args;
+  args.argv.push_back(config.exeGuestPath);
+  args.argv.insert(args.argv.end(), config.argv.begin(), config.argv.end());
+  args.envp = config.env;
+  args.execfn = config.exeGuestPath;
+  uint64_t rsp = se::writeInitialStack(space, stack, args, loaded.aux);
+
+  kvm_sregs sregs = vcpu.getSregs();
+  setSeSregs(sregs, space.cr3(), features.xsave);
+  vcpu.setSregs(sregs);
+  std::vector<std::pair<uint32_t, uint64_t>> msrs;
+  for (const MsrValue& m : seSyscallMsrs()) msrs.emplace_back(m.index, m.value);
+  vcpu.setMsrs(msrs);
+  if (features.xsave) vcpu.setXcr0(features.xcr0);
+  kvm_regs regs{};
+  regs.rip = loaded.entry;
+  regs.rsp = rsp;
+  regs.rflags = 0x202;
+  vcpu.setRegs(regs);
+
+  RunControl control(cpu, params.clock, result.dumps);
+  M5Ops m5ops(cpu.registers(), control);
+  SyscallPort syscallPort(cpu, syscalls, tlbStale, [&vm, &memory] {
+    vm.setUserMemoryRegion(0, 0, 0, memory.host());
+    vm.setUserMemoryRegion(0, 0, memory.size(), memory.host());
+  });
+  ExceptionPort exceptionPort(cpu, memory, space);
+  io.attach(kSeSyscallPort, 1, syscallPort);
+  io.attach(kSeExceptionPort, 1, exceptionPort);
+  mmio.attach(M5Ops::kMmioBase, M5Ops::kSize, m5ops);
+  control.watch({&m5ops});
+  PeriodicDumps periodicDumps(cpu, config.dumpEveryTicks, params.clock, result.series);
+
+  BinaryStats kernelStats(vcpu.fd());
+  StatValues before = kernelStats.snapshot();
+  double start = monotonicSeconds();
+  result.outcome = cpu.run();
+  double hostSeconds = monotonicSeconds() - start;
+  result.kvmStats = statDelta(before, kernelStats.snapshot());
+  result.stats = statLines(cpu.counters(), params.clock, hostSeconds);
+  // Empty when the program neither exited nor died of a signal (the run stopped it).
+  if (result.outcome.guestStatus >= 0) result.deviceStats.emplace_back("exitCode", result.outcome.guestStatus);
+  result.deviceStats.emplace_back("numSyscalls", syscalls.numSyscalls());
+  result.deviceStats.emplace_back("peakMemoryBytes", space.peakMappedBytes());
+  for (const auto& entry : syscalls.counts()) result.deviceStats.push_back(entry);
+  for (const auto& entry : collectDeviceStats({&m5ops})) result.deviceStats.push_back(entry);
+  result.timerResolutionNs = cpu.timerResolutionNs();
+  result.quantumNs = cpu.effectiveQuantumNs();
+  result.seriesDropped = periodicDumps.dropped();
+  result.coalescing = "off";
+  return result;
+}
+
+}  // namespace kx
