@@ -64,9 +64,9 @@ void addLibraryMounts(const se::LinuxElf& program, std::vector<se::Mount>& mount
     if (!mountedAt(mounts, dir) && ::realpath(dir, resolved)) mounts.push_back({dir, resolved, false});
 }
 
-LoadedProgram loadProgram(const se::LinuxElf& program, se::AddressSpace& space, uint64_t hwcap) {
+LoadedProgram loadProgram(const se::LinuxElf& program, const std::string& guestPath, se::AddressSpace& space, uint64_t hwcap) {
   uint64_t bias = program.type == ET_DYN ? kPieBase - program.firstPage() : 0;
-  se::loadLinuxElf(program, bias, space);
+  se::loadLinuxElf(program, bias, space, guestPath);
   space.setBrkStart(se::pageUp(bias + program.endPage()));
   LoadedProgram loaded{bias + program.entry, {}, program.executableStack};
   loaded.aux.phdr = bias + program.phdrVaddr;
@@ -80,11 +80,11 @@ LoadedProgram loadProgram(const se::LinuxElf& program, se::AddressSpace& space, 
       throw CoreError("se-binary", interpreter.path() + ": an interpreter that names an interpreter of its own");
     // Where mmap would put it: the highest free span below the mmap base.
     uint64_t span = interpreter.endPage() - interpreter.firstPage();
-    int64_t at = space.mapAnonymous(0, span, se::kProtNone, false, false, interpreter.path());
+    int64_t at = space.mapAnonymous(0, span, se::kProtNone, false, false, program.interpreter);
     if (at < 0) throw CoreError("se-memory", "no room for the interpreter " + interpreter.path() + ": raise guest.memory");
     space.unmap(static_cast<uint64_t>(at), span);
     uint64_t interpreterBias = static_cast<uint64_t>(at) - interpreter.firstPage();
-    se::loadLinuxElf(interpreter, interpreterBias, space);
+    se::loadLinuxElf(interpreter, interpreterBias, space, program.interpreter);
     loaded.aux.base = interpreterBias + interpreter.firstPage();
     loaded.entry = interpreterBias + interpreter.entry;
   }
@@ -320,7 +320,7 @@ MachineResult runSeMachine(const SeConfig& config) {
   KvmCpu cpu(vcpu, io, mmio, params);
   se::Syscalls syscalls(space, process, [&cpu] { return cpu.now() / 1000; });
 
-  LoadedProgram loaded = loadProgram(program, space, features.hwcap);
+  LoadedProgram loaded = loadProgram(program, config.exeGuestPath, space, features.hwcap);
   syscalls.randomBytes(loaded.aux.random.data(), loaded.aux.random.size());
   se::StackRange stack = se::mapStack(space, loaded.executableStack);
   se::ProgramArguments args;

@@ -256,20 +256,21 @@ void copyFromFile(const LinuxElf& elf, uint64_t offset, uint64_t length, uint64_
 
 }  // namespace
 
-void loadLinuxElf(const LinuxElf& elf, uint64_t bias, ProcessMemory& memory) {
+void loadLinuxElf(const LinuxElf& elf, uint64_t bias, ProcessMemory& memory, const std::string& mappingName) {
+  const std::string& name = mappingName.empty() ? elf.path() : mappingName;
   if (!pageAligned(bias) || (elf.type == ET_EXEC && bias != 0))
     throw CoreError("se-setup", elf.path() + ": load bias " + hex(bias) + " must be page aligned, and 0 for ET_EXEC");
   uint64_t first = elf.firstPage(), end = elf.endPage();
   if (bias > kUserEnd - end)
     refuse(elf.path(), "its segments " + range(first, end - first) + " do not fit in user space at bias " + hex(bias));
-  int64_t claimed = memory.mapAnonymous(first + bias, end - first, kProtNone, true, true, elf.path());
+  int64_t claimed = memory.mapAnonymous(first + bias, end - first, kProtNone, true, true, name);
   if (claimed < 0) mapFailed(elf, "its segments", first + bias, end - first, claimed);
 
   uint64_t mappedTo = first + bias;
   for (const LoadSegment& s : elf.loads) {
     uint64_t start = pageDown(s.vaddr + bias), stop = pageUp(s.vaddr + bias + s.memsz);
     if (start > mappedTo) memory.unmap(mappedTo, start - mappedTo);
-    int64_t mapped = memory.mapAnonymous(start, stop - start, s.prot, true, false, elf.path());
+    int64_t mapped = memory.mapAnonymous(start, stop - start, s.prot, true, false, name);
     if (mapped < 0) mapFailed(elf, "PT_LOAD", start, stop - start, mapped);
     uint64_t inPage = s.vaddr % kPageSize;  // p_offset has the same, so it is at least this
     copyFromFile(elf, s.offset - inPage, inPage + s.filesz, start, memory);

@@ -57,6 +57,8 @@ LinuxElf readLinuxElf(const std::string& path);
 // gaps between segments are left unmapped. `bias` is page aligned, and 0 for
 // ET_EXEC. Throws CoreError("se-binary") when the segments do not fit there,
 // "se-memory" when the frame budget runs out.
-void loadLinuxElf(const LinuxElf& elf, uint64_t bias, ProcessMemory& memory);
+// `mappingName` labels the mappings (traces, fault reports): the path the
+// process knows the file by; empty: the host path.
+void loadLinuxElf(const LinuxElf& elf, uint64_t bias, ProcessMemory& memory, const std::string& mappingName = "");
 
 }  // namespace kx::se
