@@ -7,7 +7,6 @@
 #include "boot/boot_state.hh"
 #include "boot/layout.hh"
 #include "cpu/host_clock.hh"
-#include "cpu/kick_cost.hh"
 #include "devices/guest_fault.hh"
 #include "devices/hypercall_port.hh"
 #include "devices/interval_timer.hh"
@@ -196,13 +195,7 @@ MachineResult runMachine(const MachineConfig& config) {
 
   FilePtr console = openConsole(config.consolePath);
   Bus io("port-IO"), mmio("MMIO");
-  CpuParams params = config.cpu;
-  params.tscHz = tsc.hz;
-  if (params.quantumNs < kMeasureKickBelowNs) {
-    KickCost kick = measureKickCost(config.kvmDevice);
-    result.kickCostNs = kick.medianNs;
-    params.kickFloorNs = kick.floorNs();
-  }
+  CpuParams params = hostCpuParams(config.cpu, tsc.hz, config.kvmDevice, result);
   KvmCpu cpu(vcpu, io, mmio, params);
   SimControlActions actions(cpu, memory, params.clock, result.dumps);
 
@@ -214,16 +207,8 @@ MachineResult runMachine(const MachineConfig& config) {
 
   PeriodicDumps periodicDumps(cpu, config.dumpEveryTicks, params.clock, result.series);
 
-  BinaryStats kernelStats(vcpu.fd());
-  StatValues before = kernelStats.snapshot();
-  double start = monotonicSeconds();
-  result.outcome = cpu.run();
-  double hostSeconds = monotonicSeconds() - start;
-  result.kvmStats = statDelta(before, kernelStats.snapshot());
-  result.stats = statLines(cpu.counters(), params.clock, hostSeconds);
+  runAndReport(cpu, vcpu, params.clock, result);
   result.deviceStats = collectDeviceStats(devices.all());
-  result.timerResolutionNs = cpu.timerResolutionNs();
-  result.quantumNs = cpu.effectiveQuantumNs();
   result.seriesDropped = periodicDumps.dropped();
   return result;
 }

@@ -1,6 +1,8 @@
 #include "run_control.hh"
 
 #include "cpu/host_clock.hh"
+#include "cpu/kick_cost.hh"
+#include "kvm/binary_stats.hh"
 
 namespace kx {
 
@@ -50,6 +52,29 @@ void PeriodicDumps::fire() {
   next_ += period_;
   if (next_ <= now) next_ += ((now - next_) / period_ + 1) * period_;
   cpu_.events().schedule(next_, [this] { fire(); });
+}
+
+CpuParams hostCpuParams(const CpuParams& configured, double tscHz, const std::string& kvmDevice, MachineResult& result) {
+  CpuParams params = configured;
+  params.tscHz = tscHz;
+  if (params.quantumNs < kMeasureKickBelowNs) {
+    KickCost kick = measureKickCost(kvmDevice);
+    result.kickCostNs = kick.medianNs;
+    params.kickFloorNs = kick.floorNs();
+  }
+  return params;
+}
+
+void runAndReport(KvmCpu& cpu, const Vcpu& vcpu, const ClockParams& clock, MachineResult& result) {
+  BinaryStats kernelStats(vcpu.fd());
+  StatValues before = kernelStats.snapshot();
+  double start = monotonicSeconds();
+  result.outcome = cpu.run();
+  double hostSeconds = monotonicSeconds() - start;
+  result.kvmStats = statDelta(before, kernelStats.snapshot());
+  result.stats = statLines(cpu.counters(), clock, hostSeconds);
+  result.timerResolutionNs = cpu.timerResolutionNs();
+  result.quantumNs = cpu.effectiveQuantumNs();
 }
 
 DeviceStats collectDeviceStats(const std::vector<Device*>& devices) {

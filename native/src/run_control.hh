@@ -11,6 +11,8 @@
 #include "cpu/kvm_cpu.hh"
 #include "devices/device.hh"
 #include "devices/m5ops.hh"
+#include "kvm/vcpu.hh"
+#include "machine.hh"
 
 namespace kx {
 
@@ -60,6 +62,16 @@ class PeriodicDumps {
   uint64_t dropped_ = 0;
   double start_;
 };
+
+// The CPU parameters a run uses on this host: the TSC frequency measured,
+// and for a quantum short enough to ask, the timer-kick floor (KickCost),
+// whose measurement goes into the result.
+CpuParams hostCpuParams(const CpuParams& configured, double tscHz, const std::string& kvmDevice, MachineResult& result);
+
+// Runs the CPU to its end and fills in what every machine reports: the
+// outcome, gem5's statistics, the kernel's counters over the run, and how
+// the timer was set.
+void runAndReport(KvmCpu& cpu, const Vcpu& vcpu, const ClockParams& clock, MachineResult& result);
 
 // "<device>.<stat>" for each counter the devices keep.
 DeviceStats collectDeviceStats(const std::vector<Device*>& devices);

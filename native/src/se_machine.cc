@@ -11,10 +11,8 @@
 #include "boot/layout.hh"
 #include "boot/se_runner_pages.hh"
 #include "cpu/host_clock.hh"
-#include "cpu/kick_cost.hh"
 #include "devices/bus.hh"
 #include "devices/m5ops.hh"
-#include "kvm/binary_stats.hh"
 #include "kvm/kvm_device.hh"
 #include "kvm/vcpu.hh"
 #include "kvm/vm.hh"
@@ -309,13 +307,7 @@ MachineResult runSeMachine(const SeConfig& config) {
   MachineResult result;
   result.tscHz = tsc.hz;
   result.tscSource = tsc.source;
-  CpuParams params = config.cpu;
-  params.tscHz = tsc.hz;
-  if (params.quantumNs < kMeasureKickBelowNs) {
-    KickCost kick = measureKickCost(config.kvmDevice);
-    result.kickCostNs = kick.medianNs;
-    params.kickFloorNs = kick.floorNs();
-  }
+  CpuParams params = hostCpuParams(config.cpu, tsc.hz, config.kvmDevice, result);
   Bus io("port-IO"), mmio("MMIO");
   KvmCpu cpu(vcpu, io, mmio, params);
   se::Syscalls syscalls(space, process, [&cpu] { return cpu.now() / 1000; });
@@ -356,21 +348,13 @@ MachineResult runSeMachine(const SeConfig& config) {
   control.watch({&m5ops});
   PeriodicDumps periodicDumps(cpu, config.dumpEveryTicks, params.clock, result.series);
 
-  BinaryStats kernelStats(vcpu.fd());
-  StatValues before = kernelStats.snapshot();
-  double start = monotonicSeconds();
-  result.outcome = cpu.run();
-  double hostSeconds = monotonicSeconds() - start;
-  result.kvmStats = statDelta(before, kernelStats.snapshot());
-  result.stats = statLines(cpu.counters(), params.clock, hostSeconds);
+  runAndReport(cpu, vcpu, params.clock, result);
   // Empty when the program neither exited nor died of a signal (the run stopped it).
   if (result.outcome.guestStatus >= 0) result.deviceStats.emplace_back("exitCode", result.outcome.guestStatus);
   result.deviceStats.emplace_back("numSyscalls", syscalls.numSyscalls());
   result.deviceStats.emplace_back("peakMemoryBytes", space.peakMappedBytes());
   for (const auto& entry : syscalls.counts()) result.deviceStats.push_back(entry);
   for (const auto& entry : collectDeviceStats({&m5ops})) result.deviceStats.push_back(entry);
-  result.timerResolutionNs = cpu.timerResolutionNs();
-  result.quantumNs = cpu.effectiveQuantumNs();
   result.seriesDropped = periodicDumps.dropped();
   result.coalescing = "off";
   return result;

@@ -17,42 +17,17 @@
 #include "boot/image_loader.hh"
 #include "boot/layout.hh"
 #include "expect_error.hh"
+#include "temp_dir.hh"
 
 namespace kx {
 namespace {
 
 using test::expectCoreError;
+using test::TempDir;
 
 constexpr uint64_t kMemory = 4ull << 20;
 constexpr uint64_t kLoad = layout::kImageFloor;
 
-// A scratch folder, removed with everything in it.
-class TempDir {
- public:
-  TempDir() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/kx-native-test-XXXXXX";
-    std::vector<char> buf(pattern.begin(), pattern.end());
-    buf.push_back('\0');
-    REQUIRE(::mkdtemp(buf.data()) != nullptr);
-    path_ = buf.data();
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string write(const std::string& name, const std::vector<uint8_t>& bytes) const {
-    std::string file = path_ + "/" + name;
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    REQUIRE(out.good());
-    return file;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // The smallest image the loader takes: one header, one PT_LOAD, 16 bytes of code.
 struct Elf {

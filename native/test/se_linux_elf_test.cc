@@ -20,6 +20,7 @@
 
 #include "boot/guest_memory.hh"
 #include "expect_error.hh"
+#include "temp_dir.hh"
 #include "se/address_space.hh"
 #include "se/linux_elf.hh"
 #include "se_page_walk.hh"
@@ -28,35 +29,10 @@ namespace kx::se {
 namespace {
 
 using test::expectCoreError;
+using test::TempDir;
 
 const char* const kLdSo = "/lib64/ld-linux-x86-64.so.2";
 
-class TempDir {
- public:
-  TempDir() {
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/kx-se-elf-test-XXXXXX";
-    std::vector<char> buf(pattern.begin(), pattern.end());
-    buf.push_back('\0');
-    REQUIRE(::mkdtemp(buf.data()) != nullptr);
-    path_ = buf.data();
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  std::string write(const std::string& name, const std::vector<uint8_t>& bytes) const {
-    std::string file = path_ + "/" + name;
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    REQUIRE(out.good());
-    return file;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 Elf64_Phdr segment(uint32_t type, uint32_t flags, uint64_t offset, uint64_t vaddr, uint64_t filesz, uint64_t memsz) {
   Elf64_Phdr ph{};

@@ -19,6 +19,7 @@
 #include "se/linux_abi.hh"
 #include "se/process_memory.hh"
 #include "se/syscalls.hh"
+#include "temp_dir.hh"
 
 namespace kx::test {
 
@@ -171,14 +172,6 @@ class FakeProcessMemory : public se::ProcessMemory {
 // A host directory that exists for one test, with helpers to build a tree.
 class TempTree {
  public:
-  TempTree() {
-    char pattern[] = "/tmp/kx-se-test-XXXXXX";
-    root_ = ::mkdtemp(pattern);
-  }
-  ~TempTree() {
-    std::error_code ignored;
-    std::filesystem::remove_all(root_, ignored);
-  }
   std::string path(const std::string& rel) const { return root_ + "/" + rel; }
   void dir(const std::string& rel) const { std::filesystem::create_directories(path(rel)); }
   void file(const std::string& rel, const std::string& contents) const {
@@ -211,7 +204,8 @@ class TempTree {
   }
 
  private:
-  std::string root_;
+  TempDir dir_;
+  const std::string& root_ = dir_.path();
 };
 
 // Syscalls over a FakeProcessMemory with a scratch page area for arguments.
