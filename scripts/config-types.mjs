@@ -72,7 +72,7 @@ function rows(schema, raw, path) {
     rule !== undefined
       ? typeof rule === 'string' ? rule : rule.format
       : node.enum !== undefined ? node.enum.map((v) => `\`${v}\``).join(', ')
-      : node.type === 'array' ? 'list of zones' : [node.type].flat().join(' or ');
+      : node.type === 'array' ? `list of ${node.items.$ref ? node.items.$ref.replace('#/definitions/', '') : node.items.type}s` : [node.type].flat().join(' or ');
   const range = [];
   if (rule?.minimum !== undefined) range.push(`>= ${rule.minimum}`);
   if (rule?.maximum !== undefined) range.push(`<= ${rule.maximum}`);

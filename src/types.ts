@@ -45,6 +45,7 @@ export interface SeSpec {
   seed: number;
   epochSeconds: number;
   unsupportedSyscall: 'stop' | 'enosys';
+  clock: 'simTicks' | 'calls';
   /** '': no syscalls.log. */
   tracePath: string;
 }

@@ -176,6 +176,19 @@ std::vector<std::string> strings(const Napi::Object& o, const char* name, uint32
   return out;
 }
 
+// guest.files as {guest, host, writable} objects.
+std::vector<kx::se::Mount> mounts(const Napi::Object& o) {
+  Napi::Value files = field(o, "files");
+  if (!files.IsArray()) throwCoded(o.Env(), "bad-config", "files must be an array");
+  Napi::Array list = files.As<Napi::Array>();
+  std::vector<kx::se::Mount> out;
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    Napi::Object f = object(list.Get(i), "files[" + std::to_string(i) + "]");
+    out.push_back({text(f, "guest"), text(f, "host"), flag(f, "writable")});
+  }
+  return out;
+}
+
 // An SE run: the machine's common fields, and the `se` object (types.ts, SeSpec).
 kx::SeConfig seConfig(const Napi::Object& o, const kx::MachineConfig& common) {
   Napi::Object se = object(field(o, "se"), "se");
@@ -188,13 +201,7 @@ kx::SeConfig seConfig(const Napi::Object& o, const kx::MachineConfig& common) {
   c.exeGuestPath = text(se, "exeGuestPath");
   c.argv = strings(se, "argv", 4096);
   c.env = strings(se, "env", 4096);
-  Napi::Value files = field(se, "files");
-  if (!files.IsArray()) throwCoded(o.Env(), "bad-config", "files must be an array");
-  Napi::Array list = files.As<Napi::Array>();
-  for (uint32_t i = 0; i < list.Length(); ++i) {
-    Napi::Object f = object(list.Get(i), "files[" + std::to_string(i) + "]");
-    c.mounts.push_back({text(f, "guest"), text(f, "host"), flag(f, "writable")});
-  }
+  c.mounts = mounts(se);
   c.scratchDir = text(se, "scratchDir");
   c.stdinPath = text(se, "stdinPath");
   c.stdoutPath = text(se, "stdoutPath");
@@ -205,6 +212,8 @@ kx::SeConfig seConfig(const Napi::Object& o, const kx::MachineConfig& common) {
   static constexpr std::array<const char*, 2> kPolicies = {"stop", "enosys"};
   c.unsupportedReturnsEnosys = choice(se, "unsupportedSyscall", kPolicies) == 1;
   c.tracePath = text(se, "tracePath");
+  static constexpr std::array<const char*, 2> kClocks = {"simTicks", "calls"};
+  c.clock = choice(se, "clock", kClocks) == 0 ? kx::SeClock::SimTicks : kx::SeClock::Calls;
   return c;
 }
 
@@ -243,11 +252,11 @@ Napi::Value RunMachine(const Napi::CallbackInfo& info) {
   });
 }
 
-Napi::Value CheckSeBinary(const Napi::CallbackInfo& info) {
+Napi::Value CheckSe(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
-    Napi::Object o = object(info[0], "checkSeBinary's argument");
-    kx::checkSeBinary(text(o, "binaryPath"), count(o, "memoryBytes"));
+    Napi::Object o = object(info[0], "checkSe's argument");
+    kx::checkSe(text(o, "binaryPath"), count(o, "memoryBytes"), mounts(o));
     return env.Undefined();
   });
 }
@@ -381,7 +390,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("coreDefaults", Napi::Function::New(env, CoreDefaults));
   exports.Set("runMachine", Napi::Function::New(env, RunMachine));
   exports.Set("checkImage", Napi::Function::New(env, CheckImage));
-  exports.Set("checkSeBinary", Napi::Function::New(env, CheckSeBinary));
+  exports.Set("checkSe", Napi::Function::New(env, CheckSe));
   exports.Set("probeKvm", Napi::Function::New(env, ProbeKvm));
   exports.Set("measureKickCost", Napi::Function::New(env, MeasureKickCost));
   exports.Set("minDumpEveryNs", Napi::Number::New(env, static_cast<double>(kx::kMinDumpEveryTicks) / 1000));

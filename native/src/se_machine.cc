@@ -62,6 +62,37 @@ void addLibraryMounts(const se::LinuxElf& program, std::vector<se::Mount>& mount
     if (!mountedAt(mounts, dir) && ::realpath(dir, resolved)) mounts.push_back({dir, resolved, false});
 }
 
+void checkSeMemory(uint64_t memoryBytes) {
+  checkMemorySize(memoryBytes);
+  if (memoryBytes <= layout::kImageFloor + (16u << 20))
+    throw CoreError("memory-size", "guest.memory must be above 17 MiB for a Linux program (its stack alone is 8 MiB)");
+}
+
+se::LinuxElf readInterpreter(const se::LinuxElf& program) {
+  try {
+    return se::readLinuxElf(program.interpreter);
+  } catch (const CoreError& e) {
+    throw CoreError(e.code(), program.path() + ": its interpreter (PT_INTERP) on this host: " + e.what());
+  }
+}
+
+// The file layout the process sees: guest.files, the program's interpreter
+// and libraries, the scratch folder at /tmp.
+se::SandboxLayout sandboxLayout(const se::LinuxElf& program, const std::vector<se::Mount>& files, const std::string& scratchDir,
+                                const std::string& exeGuestPath) {
+  for (const se::Mount& m : files)
+    if (m.guestPath == "/tmp" || m.guestPath == "/tmp/")
+      throw CoreError("sandbox-layout", "guest.files may not map /tmp: the run's scratch folder is there (write into it, "
+                                        "or map a writable folder elsewhere)");
+  se::SandboxLayout layout;
+  layout.mounts = files;
+  addLibraryMounts(program, layout.mounts);
+  layout.scratchHostDir = scratchDir;
+  layout.exeGuestPath = exeGuestPath;
+  layout.exeHostPath = program.path();
+  return layout;
+}
+
 LoadedProgram loadProgram(const se::LinuxElf& program, const std::string& guestPath, se::AddressSpace& space, uint64_t hwcap) {
   uint64_t bias = program.type == ET_DYN ? kPieBase - program.firstPage() : 0;
   se::loadLinuxElf(program, bias, space, guestPath);
@@ -73,7 +104,7 @@ LoadedProgram loadProgram(const se::LinuxElf& program, const std::string& guestP
   loaded.aux.uid = loaded.aux.euid = loaded.aux.gid = loaded.aux.egid = 1000;
   loaded.aux.hwcap = hwcap;
   if (!program.interpreter.empty()) {
-    se::LinuxElf interpreter = se::readLinuxElf(program.interpreter);
+    se::LinuxElf interpreter = readInterpreter(program);
     if (!interpreter.interpreter.empty())
       throw CoreError("se-binary", interpreter.path() + ": an interpreter that names an interpreter of its own");
     // Where mmap would put it: the highest free span below the mmap base.
@@ -109,19 +140,38 @@ CpuFeatures cpuFeatures(const std::vector<kvm_cpuid_entry2>& cpuid) {
   return f;
 }
 
+// What the program's clocks read (se.clock).
+class ProcessClock {
+ public:
+  ProcessClock(SeClock kind, const KvmCpu& cpu) : kind_(kind), cpu_(cpu) {}
+  uint64_t nowNs() const { return kind_ == SeClock::SimTicks ? cpu_.now() / 1000 : callsNs_; }
+  void call() { callsNs_ += kNsPerCall; }
+  void slept(uint64_t ns) { callsNs_ += ns; }
+
+ private:
+  static constexpr uint64_t kNsPerCall = 1000;
+  SeClock kind_;
+  const KvmCpu& cpu_;
+  uint64_t callsNs_ = 0;
+};
+
 // The process's system calls, from the `out` in the entry stub.
 class SyscallPort : public Device {
  public:
-  SyscallPort(KvmCpu& cpu, se::Syscalls& syscalls, bool& tlbStale, std::function<void()> dropShadowPages)
-      : cpu_(cpu), regs_(cpu.registers()), syscalls_(syscalls), tlbStale_(tlbStale),
+  SyscallPort(KvmCpu& cpu, ProcessClock& clock, se::Syscalls& syscalls, bool& tlbStale,
+              std::function<void()> dropShadowPages)
+      : cpu_(cpu), clock_(clock), regs_(cpu.registers()), syscalls_(syscalls), tlbStale_(tlbStale),
         dropShadowPages_(std::move(dropShadowPages)) {}
   const char* name() const override { return "syscallPort"; }
   uint64_t read(uint64_t, unsigned) override { return 0; }
   void write(uint64_t, uint64_t, unsigned) override;
+  // Its counters are reported by the machine under their own names (exitCode, syscall.<name>, ...).
+  void resetStats() override { syscalls_.resetCounts(); }
 
  private:
   void returnToCaller(int64_t value);
   KvmCpu& cpu_;
+  ProcessClock& clock_;
   CpuRegisters& regs_;
   se::Syscalls& syscalls_;
   bool& tlbStale_;  // set by page-table edits during the call
@@ -138,6 +188,7 @@ void SyscallPort::write(uint64_t, uint64_t, unsigned) {
   se::SyscallRequest request{regs_.get(Reg::Rax),
                              {regs_.get(Reg::Rdi), regs_.get(Reg::Rsi), regs_.get(Reg::Rdx), regs_.get(Reg::R10),
                               regs_.get(Reg::R8), regs_.get(Reg::R9)}};
+  clock_.call();
   se::SyscallOutcome outcome = syscalls_.handle(request);
   if (outcome.fsBase) regs_.setFsBase(*outcome.fsBase);
   if (outcome.gsBase) regs_.setGsBase(*outcome.gsBase);
@@ -147,6 +198,7 @@ void SyscallPort::write(uint64_t, uint64_t, unsigned) {
       break;
     case se::SyscallOutcome::Action::Sleep:
       cpu_.idleFor(outcome.sleepNs * 1000);
+      clock_.slept(outcome.sleepNs);
       returnToCaller(outcome.value);
       break;
     case se::SyscallOutcome::Action::Exit: {
@@ -239,16 +291,12 @@ void writeFlushingReturn(GuestMemory& memory) {
 
 }  // namespace
 
-void checkSeMemory(uint64_t memoryBytes) {
-  checkMemorySize(memoryBytes);
-  if (memoryBytes <= layout::kImageFloor + (16u << 20))
-    throw CoreError("memory-size", "guest.memory must be above 17 MiB for a Linux program (its stack alone is 8 MiB)");
-}
-
-void checkSeBinary(const std::string& path, uint64_t memoryBytes) {
+void checkSe(const std::string& binaryPath, uint64_t memoryBytes, const std::vector<se::Mount>& files) {
   checkSeMemory(memoryBytes);
-  se::LinuxElf program = se::readLinuxElf(path);
-  if (!program.interpreter.empty()) se::readLinuxElf(program.interpreter);
+  se::LinuxElf program = se::readLinuxElf(binaryPath);
+  if (!program.interpreter.empty()) readInterpreter(program);
+  // Opening the layout checks it as a run would; any folder stands in for the scratch one.
+  se::SandboxFs check(sandboxLayout(program, files, "/", "/bin/program"));
 }
 
 std::vector<std::string> seStatNames() {
@@ -288,13 +336,8 @@ MachineResult runSeMachine(const SeConfig& config) {
   TscFrequency tsc = tscFrequency(vcpu.tscKhz());
   vm.setUserMemoryRegion(0, 0, memory.size(), memory.host());
 
-  std::vector<se::Mount> mounts = config.mounts;
-  addLibraryMounts(program, mounts);
   se::ProcessConfig process;
-  process.fs.mounts = mounts;
-  process.fs.scratchHostDir = config.scratchDir;
-  process.fs.exeGuestPath = config.exeGuestPath;
-  process.fs.exeHostPath = config.binaryPath;
+  process.fs = sandboxLayout(program, config.mounts, config.scratchDir, config.exeGuestPath);
   process.stdinPath = config.stdinPath;
   process.stdoutPath = config.stdoutPath;
   process.stderrPath = config.stderrPath;
@@ -310,7 +353,11 @@ MachineResult runSeMachine(const SeConfig& config) {
   CpuParams params = hostCpuParams(config.cpu, tsc.hz, config.kvmDevice, result);
   Bus io("port-IO"), mmio("MMIO");
   KvmCpu cpu(vcpu, io, mmio, params);
-  se::Syscalls syscalls(space, process, [&cpu] { return cpu.now() / 1000; });
+  // The program's clocks: simulated time (simTicks), or with se.clock
+  // `calls` a count kept here that only system calls and sleeps advance, the
+  // same in every run.
+  ProcessClock clock(config.clock, cpu);
+  se::Syscalls syscalls(space, process, [&clock] { return clock.nowNs(); });
 
   LoadedProgram loaded = loadProgram(program, config.exeGuestPath, space, features.hwcap);
   syscalls.randomBytes(loaded.aux.random.data(), loaded.aux.random.size());
@@ -337,7 +384,7 @@ MachineResult runSeMachine(const SeConfig& config) {
 
   RunControl control(cpu, params.clock, result.dumps);
   M5Ops m5ops(cpu.registers(), control);
-  SyscallPort syscallPort(cpu, syscalls, tlbStale, [&vm, &memory] {
+  SyscallPort syscallPort(cpu, clock, syscalls, tlbStale, [&vm, &memory] {
     vm.setUserMemoryRegion(0, 0, 0, memory.host());
     vm.setUserMemoryRegion(0, 0, memory.size(), memory.host());
   });
@@ -345,7 +392,7 @@ MachineResult runSeMachine(const SeConfig& config) {
   io.attach(kSeSyscallPort, 1, syscallPort);
   io.attach(kSeExceptionPort, 1, exceptionPort);
   mmio.attach(M5Ops::kMmioBase, M5Ops::kSize, m5ops);
-  control.watch({&m5ops});
+  control.watch({&m5ops, &syscallPort});
   PeriodicDumps periodicDumps(cpu, config.dumpEveryTicks, params.clock, result.series);
 
   runAndReport(cpu, vcpu, params.clock, result);

@@ -12,6 +12,11 @@
 
 namespace kx {
 
+// What the program's clocks follow: simulated time, which hostFactor scales
+// from host cycles and so varies a little from run to run; or 1 us per system
+// call plus the time slept, the same in every run.
+enum class SeClock { SimTicks, Calls };
+
 struct SeConfig {
   std::string kvmDevice = "/dev/kvm";
   std::string binaryPath;              // on the host
@@ -27,16 +32,17 @@ struct SeConfig {
   std::string stdoutPath, stderrPath;
   uint64_t seed = 0;
   int64_t epochNs = 0;  // CLOCK_REALTIME at simulated time 0
+  SeClock clock = SeClock::SimTicks;
   bool unsupportedReturnsEnosys = false;
   std::string tracePath;  // empty: no syscalls.log
 };
 
 MachineResult runSeMachine(const SeConfig& config);
 
-// The checks a run makes of the binary (and its interpreter) and of the
-// memory size before KVM: validate and --dry-run make them too. Throws
-// CoreError("se-binary") or CoreError("memory-size").
-void checkSeBinary(const std::string& path, uint64_t memoryBytes);
+// The checks a run makes before KVM of the memory size, the binary (and its
+// interpreter) and the file layout: validate and --dry-run make them too.
+// Throws CoreError: memory-size, se-binary, sandbox-layout, sandbox-mount.
+void checkSe(const std::string& binaryPath, uint64_t memoryBytes, const std::vector<se::Mount>& files);
 
 // The statistic names an SE run reports besides the CPU's, in order.
 std::vector<std::string> seStatNames();

@@ -87,6 +87,8 @@ export interface NormalizedPoint {
     seed: number;
     /** CLOCK_REALTIME at simulated time 0: a UTC time, or seconds since 1970. */
     epoch: number;
+    /** What the program's clocks follow: simTicks (simulated time, scaled from host cycles by hostFactor, so it varies a little from run to run), or calls (1 us per system call plus the time slept: the same in every run, for byte-identical output). */
+    clock: "simTicks" | "calls";
     /** A system call the runner does not serve: stop the run (exit_cause unsupported-syscall) or return ENOSYS to the program. */
     unsupportedSyscall: "stop" | "enosys";
     /** Write every system call, strace-like, to syscalls.log in the run folder. */

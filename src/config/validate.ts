@@ -19,6 +19,21 @@ function dotted(path: YamlPath): string {
   return path.length === 0 ? 'the top level' : path.join('.');
 }
 
+const SE_ONLY = ['argv', 'env', 'files', 'stdin'];
+const FULL_SYSTEM_ONLY = ['args', 'format'];
+
+/** Why a guest is none or several of the three kinds, or mixes their keys (ajv's verbose errors carry the data). */
+function guestKindProblem(guest: unknown): string {
+  const keys = Object.keys(guest ?? {});
+  const kinds = ['program', 'image', 'binary'].filter((k) => keys.includes(k));
+  if (kinds.length !== 1)
+    return 'guest needs exactly one of "program" (a bundled guest), "image" (a guest image file) or "binary" (a Linux program, SE mode)';
+  const foreign = kinds[0] === 'binary' ? FULL_SYSTEM_ONLY.filter((k) => keys.includes(k)) : SE_ONLY.filter((k) => keys.includes(k));
+  return kinds[0] === 'binary'
+    ? `guest.${foreign.join(', guest.')} ${foreign.length > 1 ? 'are' : 'is'} for a bundled program or an image; a Linux program (guest.binary) takes guest.argv and guest.env`
+    : `guest.${foreign.join(', guest.')} ${foreign.length > 1 ? 'are' : 'is'} for a Linux program (guest.binary, SE mode); guest.${kinds[0]} takes guest.args`;
+}
+
 function describe(error: ErrorObject, path: YamlPath): { message: string; at: YamlPath; key: boolean } {
   const where = dotted(path);
   const p = error.params as Record<string, unknown>;
@@ -53,8 +68,7 @@ function describe(error: ErrorObject, path: YamlPath): { message: string; at: Ya
     case 'propertyNames':
       return { message: `${where} has an invalid key "${String(p.propertyName)}"`, at: [...path, String(p.propertyName)], key: true };
     case 'oneOf':
-      if (path.length === 1 && path[0] === 'guest')
-        return { message: 'guest needs exactly one of "program" (a bundled guest) or "image" (a file)', at: path, key: false };
+      if (path.length === 1 && path[0] === 'guest') return { message: guestKindProblem(error.data), at: path, key: false };
       return { message: `${where} must be a list of values or a range {from, to, step} / {from, to, factor}`, at: path, key: false };
     default:
       return { message: `${where} ${error.message ?? 'is invalid'}`, at: path, key: false };

@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { packagePath } from '../package-root.js';
 import { EnvironmentError } from '../errors.js';
-import type { MachineSpec } from '../types.js';
+import type { MachineSpec, SeSpec } from '../types.js';
 
 export interface NativeRunResult {
   ok: boolean;
@@ -52,8 +52,8 @@ export interface NativeCore {
   probeKvm(device: string): KvmProbe;
   /** devices: a full-system machine's device counters; se: what an SE run reports instead (exitCode, syscall.<name>, ...). */
   statNames(): { cpu: string[]; devices: string[]; se: string[] };
-  /** Reads an SE binary (and its interpreter) as a run would, without KVM; throws the run's error. */
-  checkSeBinary(spec: { binaryPath: string; memoryBytes: number }): void;
+  /** What an SE run checks before KVM (memory size, the binary and its interpreter, the file layout); throws the run's error. */
+  checkSe(spec: { binaryPath: string; memoryBytes: number; files: SeSpec['files'] }): void;
   /** What the core's MachineConfig holds before the spec is read, in the spec's shape (test/config/parameters.test.ts holds it against the schema). */
   coreDefaults(): Pick<MachineSpec, 'memoryBytes' | 'maxTicks' | 'maxInsts' | 'dumpEveryTicks' | 'unclaimedAccess'> & {
     cpu: Pick<MachineSpec['cpu'], 'hostFactor' | 'clock' | 'alwaysSyncTC' | 'useCoalescedMMIO'> & { timer: { quantum: number } };

@@ -9,7 +9,7 @@ import type { ExperimentPlan, PlannedPoint } from '../config/load-experiment.js'
 import { decideInstructionCounter, type Counter, type CounterDecision } from './instruction-counter.js';
 import { EnvironmentError, InputError } from '../errors.js';
 import { isNativeError, nativeCore, type KvmProbe } from '../native/addon.js';
-import { bundledGuestPath, fromExperimentFile, imagePathOf } from '../sweep/runs.js';
+import { bundledGuestPath, fromExperimentFile, imagePathOf, seFiles } from '../sweep/runs.js';
 import { packagePath } from '../package-root.js';
 import { collidingOutput, RESERVED_NAME_ENDINGS } from '../results/outputs.js';
 
@@ -41,7 +41,7 @@ function imageProblems(plans: ExperimentPlan[]): string[] {
     for (const point of plan.points()) {
       const { guest } = point.normalized;
       const imagePath = imagePathOf(plan, point);
-      const key = `${imagePath}\0${guest.format}\0${guest.memory}`;
+      const key = `${imagePath}\0${guest.format}\0${guest.memory}\0${JSON.stringify(guest.files)}\0${guest.stdin}`;
       if (seen.has(key)) continue;
       seen.add(key);
       if (guest.program !== undefined && !existsSync(bundledGuestPath(guest.program))) {
@@ -53,7 +53,8 @@ function imageProblems(plans: ExperimentPlan[]): string[] {
         continue;
       }
       if (guest.binary !== undefined) {
-        problems.push(...seProblems(plan, point, imagePath));
+        // Points that differ elsewhere (a swept binary or memory) share the file's mistakes: say each once.
+        for (const problem of seProblems(plan, point, imagePath)) if (!problems.includes(problem)) problems.push(problem);
         continue;
       }
       try {
@@ -69,21 +70,21 @@ function imageProblems(plans: ExperimentPlan[]): string[] {
   return problems;
 }
 
-/** An SE point: its binary reads as a Linux program (and its interpreter), and every host file it maps is there. */
+/** An SE point: every host file it names is there, and the core's checks (memory, binary, interpreter, file layout) pass. */
 function seProblems(plan: ExperimentPlan, point: PlannedPoint, binaryPath: string): string[] {
   const problems: string[] = [];
+  const files = seFiles(plan, point);
+  const missing = files.filter((file) => !existsSync(file.host));
   try {
-    nativeCore().checkSeBinary({ binaryPath, memoryBytes: point.normalized.guest.memory });
+    // The files that are there are checked as a layout; the rest are reported below, in file order.
+    nativeCore().checkSe({ binaryPath, memoryBytes: point.normalized.guest.memory, files: files.filter((f) => !missing.includes(f)) });
   } catch (error) {
     if (!isNativeError(error)) throw error;
-    const field = error.code === 'memory-size' ? 'memory' : 'binary';
+    const field = error.code === 'memory-size' ? 'memory' : error.code.startsWith('sandbox-') ? 'files' : 'binary';
     problems.push(`${point.locate(['guest', field])}: guest.${field}: ${error.message}`);
   }
-  const { files, stdin } = point.normalized.guest;
-  for (const [at, target] of Object.entries(files)) {
-    const host = fromExperimentFile(plan, typeof target === 'string' ? target : target.host);
-    if (!existsSync(host)) problems.push(`${point.locate(['guest', 'files', at])}: guest.files: ${at} maps ${host}, which does not exist`);
-  }
+  for (const file of missing) problems.push(`${point.locate(['guest', 'files', file.guest])}: guest.files: ${file.guest} maps ${file.host}, which does not exist`);
+  const { stdin } = point.normalized.guest;
   if (stdin !== undefined && !existsSync(fromExperimentFile(plan, stdin)))
     problems.push(`${point.locate(['guest', 'stdin'])}: guest.stdin: ${fromExperimentFile(plan, stdin)} does not exist`);
   return problems;

@@ -33,17 +33,22 @@ export function imagePathOf(plan: ExperimentPlan, point: PlannedPoint): string {
   return fromExperimentFile(plan, (guest.binary ?? guest.image)!);
 }
 
+/** guest.files with host paths resolved against the experiment file. */
+export function seFiles(plan: ExperimentPlan, point: PlannedPoint): SeSpec['files'] {
+  return Object.entries(point.normalized.guest.files).map(([at, target]) =>
+    typeof target === 'string'
+      ? { guest: at, host: fromExperimentFile(plan, target), writable: false }
+      : { guest: at, host: fromExperimentFile(plan, target.host), writable: target.writable ?? false },
+  );
+}
+
 function seSpec(plan: ExperimentPlan, point: PlannedPoint, runDir: string): SeSpec {
   const { guest, se } = point.normalized;
   return {
     exeGuestPath: `/bin/${basename(guest.binary!)}`,
     argv: guest.argv,
     env: Object.entries(guest.env).map(([name, value]) => `${name}=${String(value)}`),
-    files: Object.entries(guest.files).map(([at, target]) =>
-      typeof target === 'string'
-        ? { guest: at, host: fromExperimentFile(plan, target), writable: false }
-        : { guest: at, host: fromExperimentFile(plan, target.host), writable: target.writable ?? false },
-    ),
+    files: seFiles(plan, point),
     scratchDir: join(runDir, 'scratch'),
     stdinPath: guest.stdin === undefined ? '' : fromExperimentFile(plan, guest.stdin),
     stdoutPath: join(runDir, 'stdout.log'),
@@ -51,6 +56,7 @@ function seSpec(plan: ExperimentPlan, point: PlannedPoint, runDir: string): SeSp
     seed: se.seed,
     epochSeconds: se.epoch,
     unsupportedSyscall: se.unsupportedSyscall,
+    clock: se.clock,
     tracePath: se.trace ? join(runDir, 'syscalls.log') : '',
   };
 }

@@ -42,7 +42,17 @@ const CORPUS: BadConfig[] = [
   {
     what: 'both program and image',
     yaml: 'name: e\nguest: { program: hello, image: x.elf }\n',
-    problems: ['e.yaml:2:8: guest needs exactly one of "program" (a bundled guest) or "image" (a file)'],
+    problems: ['e.yaml:2:8: guest needs exactly one of "program" (a bundled guest), "image" (a guest image file) or "binary" (a Linux program, SE mode)'],
+  },
+  {
+    what: 'an SE key on a bundled program',
+    yaml: 'name: e\nguest: { program: hello, argv: [x] }\n',
+    problems: ['e.yaml:2:8: guest.argv is for a Linux program (guest.binary, SE mode); guest.program takes guest.args'],
+  },
+  {
+    what: 'guest.args on a Linux program',
+    yaml: 'name: e\nguest: { binary: /bin/true, args: { n: 1 } }\n',
+    problems: ['e.yaml:2:8: guest.args is for a bundled program or an image; a Linux program (guest.binary) takes guest.argv and guest.env'],
   },
   { what: 'a name that is no file name', yaml: 'name: my experiment\nguest: { program: hello }\n', problems: ['e.yaml:1:7: name must match pattern "^[A-Za-z0-9][A-Za-z0-9._-]*$"'] },
   { what: 'hostFactor 0', yaml: `${HELLO}cpu: { hostFactor: 0 }\n`, problems: ['e.yaml:3:20: cpu.hostFactor must be > 0'] },

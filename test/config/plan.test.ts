@@ -45,9 +45,9 @@ describe('experiment files', () => {
     expect(p).toMatch(/^exp\.yaml:4:11: guest\.memory: bad size "64 parsecs": expected a number with one of the units B, KiB/);
   });
 
-  it('needs exactly one of program and image', () => {
+  it('needs exactly one of program, image and binary', () => {
     expect(problems('name: a\nguest: { program: hello, image: x.elf }\n')).toEqual([
-      'exp.yaml:2:8: guest needs exactly one of "program" (a bundled guest) or "image" (a file)',
+      'exp.yaml:2:8: guest needs exactly one of "program" (a bundled guest), "image" (a guest image file) or "binary" (a Linux program, SE mode)',
     ]);
   });
 

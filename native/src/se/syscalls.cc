@@ -2,6 +2,7 @@
 
 #include <sys/syscall.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <map>
 #include <set>
@@ -163,6 +164,12 @@ SyscallOutcome Syscalls::handle(const SyscallRequest& request) {
                                        syscallName(request.nr) + " (" + std::to_string(request.nr) + ")");
   if (trace_) trace_->record(state_->memory, request, outcome);
   return outcome;
+}
+
+void Syscalls::resetCounts() {
+  std::fill(perCall_.begin(), perCall_.end(), 0);
+  numSyscalls_ = 0;
+  state_->bytesRead = state_->bytesWritten = 0;
 }
 
 std::vector<std::string> Syscalls::counterNames() {

@@ -85,6 +85,8 @@ class Syscalls {
   SyscallOutcome handle(const SyscallRequest& request);
 
   uint64_t numSyscalls() const { return numSyscalls_; }
+  // A statistics reset (m5_reset_stats): the call counts and byte totals start again.
+  void resetCounts();
   // "syscall.<name>" for each call made (supported or not; numbers past
   // 1023 as "syscall.other"), then bytesRead and bytesWritten (data that the
   // read and write families moved).
