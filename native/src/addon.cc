@@ -256,7 +256,7 @@ Napi::Value CheckSe(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
     Napi::Object o = object(info[0], "checkSe's argument");
-    kx::checkSe(text(o, "binaryPath"), count(o, "memoryBytes"), mounts(o));
+    kx::checkSe(text(o, "binaryPath"), text(o, "exeGuestPath"), count(o, "memoryBytes"), mounts(o));
     return env.Undefined();
   });
 }

@@ -80,10 +80,13 @@ se::LinuxElf readInterpreter(const se::LinuxElf& program) {
 // and libraries, the scratch folder at /tmp.
 se::SandboxLayout sandboxLayout(const se::LinuxElf& program, const std::vector<se::Mount>& files, const std::string& scratchDir,
                                 const std::string& exeGuestPath) {
-  for (const se::Mount& m : files)
+  for (const se::Mount& m : files) {
     if (m.guestPath == "/tmp" || m.guestPath == "/tmp/")
       throw CoreError("sandbox-layout", "guest.files may not map /tmp: the run's scratch folder is there (write into it, "
                                         "or map a writable folder elsewhere)");
+    if (m.guestPath == exeGuestPath)
+      throw CoreError("sandbox-layout", "guest.files may not map " + exeGuestPath + ": the program itself is there");
+  }
   se::SandboxLayout layout;
   layout.mounts = files;
   addLibraryMounts(program, layout.mounts);
@@ -144,7 +147,7 @@ CpuFeatures cpuFeatures(const std::vector<kvm_cpuid_entry2>& cpuid) {
 class ProcessClock {
  public:
   ProcessClock(SeClock kind, const KvmCpu& cpu) : kind_(kind), cpu_(cpu) {}
-  uint64_t nowNs() const { return kind_ == SeClock::SimTicks ? cpu_.now() / 1000 : callsNs_; }
+  uint64_t nowNs() const { return kind_ == SeClock::SimTicks ? cpu_.ticksSinceStart() / 1000 : callsNs_; }
   void call() { callsNs_ += kNsPerCall; }
   void slept(uint64_t ns) { callsNs_ += ns; }
 
@@ -291,12 +294,13 @@ void writeFlushingReturn(GuestMemory& memory) {
 
 }  // namespace
 
-void checkSe(const std::string& binaryPath, uint64_t memoryBytes, const std::vector<se::Mount>& files) {
+void checkSe(const std::string& binaryPath, const std::string& exeGuestPath, uint64_t memoryBytes,
+             const std::vector<se::Mount>& files) {
   checkSeMemory(memoryBytes);
   se::LinuxElf program = se::readLinuxElf(binaryPath);
   if (!program.interpreter.empty()) readInterpreter(program);
   // Opening the layout checks it as a run would; any folder stands in for the scratch one.
-  se::SandboxFs check(sandboxLayout(program, files, "/", "/bin/program"));
+  se::SandboxFs check(sandboxLayout(program, files, "/", exeGuestPath));
 }
 
 std::vector<std::string> seStatNames() {

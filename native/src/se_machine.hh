@@ -42,7 +42,8 @@ MachineResult runSeMachine(const SeConfig& config);
 // The checks a run makes before KVM of the memory size, the binary (and its
 // interpreter) and the file layout: validate and --dry-run make them too.
 // Throws CoreError: memory-size, se-binary, sandbox-layout, sandbox-mount.
-void checkSe(const std::string& binaryPath, uint64_t memoryBytes, const std::vector<se::Mount>& files);
+void checkSe(const std::string& binaryPath, const std::string& exeGuestPath, uint64_t memoryBytes,
+             const std::vector<se::Mount>& files);
 
 // The statistic names an SE run reports besides the CPU's, in order.
 std::vector<std::string> seStatNames();

@@ -5,7 +5,11 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 
+#include <algorithm>
 #include <csignal>
+#include <map>
+#include <string>
+#include <vector>
 
 #include "se_test_support.hh"
 
@@ -109,7 +113,7 @@ TEST_CASE("syscalls: an unsupported call stops the run naming it, or is ENOSYS w
   CHECK(h.ret(SYS_rseq, h.space(32), 32, 0, 0x53053053) == -ENOSYS);
 }
 
-TEST_CASE("syscalls: counts name each call made, and bytes moved") {
+TEST_CASE("syscalls: counts name each served call made, lump the others, and count bytes moved") {
   Harness h(quietConfig());
   h.ret(SYS_write, 1, h.put("abc"), 3);
   h.ret(SYS_write, 1, h.put("de"), 2);
@@ -121,8 +125,11 @@ TEST_CASE("syscalls: counts name each call made, and bytes moved") {
   for (const auto& [name, n] : h.calls->counts()) counts[name] = n;
   CHECK(counts["syscall.write"] == 2);
   CHECK(counts["syscall.getpid"] == 1);
-  CHECK(counts["syscall.clone"] == 1);
-  CHECK(counts["syscall.other"] == 1);
+  // clone and an undefined number have no handler: one column for both, listed among counterNames().
+  CHECK(counts.count("syscall.clone") == 0);
+  CHECK(counts["syscall.unsupported"] == 2);
+  std::vector<std::string> names = se::Syscalls::counterNames();
+  for (const auto& [name, n] : counts) CHECK_MESSAGE(std::find(names.begin(), names.end(), name) != names.end(), name);
   CHECK(counts["bytesWritten"] == 5);
   CHECK(counts["bytesRead"] == 0);
 }

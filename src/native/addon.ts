@@ -53,7 +53,7 @@ export interface NativeCore {
   /** devices: a full-system machine's device counters; se: what an SE run reports instead (exitCode, syscall.<name>, ...). */
   statNames(): { cpu: string[]; devices: string[]; se: string[] };
   /** What an SE run checks before KVM (memory size, the binary and its interpreter, the file layout); throws the run's error. */
-  checkSe(spec: { binaryPath: string; memoryBytes: number; files: SeSpec['files'] }): void;
+  checkSe(spec: { binaryPath: string; exeGuestPath: string; memoryBytes: number; files: SeSpec['files'] }): void;
   /** What the core's MachineConfig holds before the spec is read, in the spec's shape (test/config/parameters.test.ts holds it against the schema). */
   coreDefaults(): Pick<MachineSpec, 'memoryBytes' | 'maxTicks' | 'maxInsts' | 'dumpEveryTicks' | 'unclaimedAccess'> & {
     cpu: Pick<MachineSpec['cpu'], 'hostFactor' | 'clock' | 'alwaysSyncTC' | 'useCoalescedMMIO'> & { timer: { quantum: number } };

@@ -9,7 +9,7 @@ import type { ExperimentPlan, PlannedPoint } from '../config/load-experiment.js'
 import { decideInstructionCounter, type Counter, type CounterDecision } from './instruction-counter.js';
 import { EnvironmentError, InputError } from '../errors.js';
 import { isNativeError, nativeCore, type KvmProbe } from '../native/addon.js';
-import { bundledGuestPath, fromExperimentFile, imagePathOf, seFiles } from '../sweep/runs.js';
+import { bundledGuestPath, fromExperimentFile, imagePathOf, seExeGuestPath, seFiles } from '../sweep/runs.js';
 import { packagePath } from '../package-root.js';
 import { collidingOutput, RESERVED_NAME_ENDINGS } from '../results/outputs.js';
 
@@ -77,7 +77,8 @@ function seProblems(plan: ExperimentPlan, point: PlannedPoint, binaryPath: strin
   const missing = files.filter((file) => !existsSync(file.host));
   try {
     // The files that are there are checked as a layout; the rest are reported below, in file order.
-    nativeCore().checkSe({ binaryPath, memoryBytes: point.normalized.guest.memory, files: files.filter((f) => !missing.includes(f)) });
+    const exeGuestPath = seExeGuestPath(binaryPath);
+    nativeCore().checkSe({ binaryPath, exeGuestPath, memoryBytes: point.normalized.guest.memory, files: files.filter((f) => !missing.includes(f)) });
   } catch (error) {
     if (!isNativeError(error)) throw error;
     const field = error.code === 'memory-size' ? 'memory' : error.code.startsWith('sandbox-') ? 'files' : 'binary';

@@ -42,10 +42,15 @@ export function seFiles(plan: ExperimentPlan, point: PlannedPoint): SeSpec['file
   );
 }
 
+/** Where the program finds itself (argv[0], /proc/self/exe): /bin/<its file name>. */
+export function seExeGuestPath(binary: string): string {
+  return `/bin/${basename(binary)}`;
+}
+
 function seSpec(plan: ExperimentPlan, point: PlannedPoint, runDir: string): SeSpec {
   const { guest, se } = point.normalized;
   return {
-    exeGuestPath: `/bin/${basename(guest.binary!)}`,
+    exeGuestPath: seExeGuestPath(guest.binary!),
     argv: guest.argv,
     env: Object.entries(guest.env).map(([name, value]) => `${name}=${String(value)}`),
     files: seFiles(plan, point),

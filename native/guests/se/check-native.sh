@@ -33,6 +33,8 @@ CASES=(
   "cpu-bound 0"
   "cpu-bound 0 1000"
   "m5ops-roi 0 native"
+  "syscall-loop 0 1000"
+  "syscall-loop 0 1000 mprotect"
 )
 FLAVOURS=()
 for f in glibc-static musl-static glibc-dynamic; do

@@ -31,6 +31,7 @@ CpuRegisters& KvmCpu::registers() {
 }
 
 void KvmCpu::resetCounters() {
+  ticksBeforeReset_ += now();
   counters_ = CpuCounters{};
   if (perf_) committedBase_ = perf_->read().instructions;
 }

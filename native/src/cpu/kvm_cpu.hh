@@ -55,6 +55,9 @@ class KvmCpu {
   EventQueue& events() { return events_; }
   InterruptLines& interrupts() { return interrupts_; }
   uint64_t now() const { return simTicks(counters_, params_.clock); }
+  // Simulated time since the run began, which a statistics reset does not
+  // restart (now() does): what a program's clock may follow.
+  uint64_t ticksSinceStart() const { return ticksBeforeReset_ + now(); }
   void countHypercall() { ++counters_.numHypercalls; }
   // For device models that take values in registers (m5ops, system calls):
   // asking turns on KVM_CAP_SYNC_REGS where the host has it, so that reading
@@ -122,6 +125,7 @@ class KvmCpu {
   State state_ = State::Running;
   std::optional<RunOutcome> stop_;
   CpuCounters counters_;
+  uint64_t ticksBeforeReset_ = 0;
   // alwaysSyncTC's copy of the vCPU state, as gem5 keeps its thread context.
   kvm_regs syncedRegs_{};
   kvm_sregs syncedSregs_{};

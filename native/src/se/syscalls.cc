@@ -175,6 +175,7 @@ void Syscalls::resetCounts() {
 std::vector<std::string> Syscalls::counterNames() {
   std::set<std::string> names;
   for (const auto& entry : handlers()) names.insert("syscall." + syscallName(entry.first));
+  names.insert("syscall.unsupported");
   std::vector<std::string> out(names.begin(), names.end());
   out.push_back("bytesRead");
   out.push_back("bytesWritten");
@@ -183,9 +184,11 @@ std::vector<std::string> Syscalls::counterNames() {
 
 std::vector<std::pair<std::string, uint64_t>> Syscalls::counts() const {
   std::map<std::string, uint64_t> byName;
+  // Calls without a handler (answered ENOSYS, or the one that stopped the run)
+  // share one column, so that the columns are known before any run.
   for (uint64_t nr = 0; nr < kCountedNumbers; ++nr)
-    if (perCall_[nr]) byName["syscall." + syscallName(nr)] = perCall_[nr];
-  if (perCall_[kCountedNumbers]) byName["syscall.other"] = perCall_[kCountedNumbers];
+    if (perCall_[nr]) byName[handlers().count(nr) ? "syscall." + syscallName(nr) : "syscall.unsupported"] += perCall_[nr];
+  if (perCall_[kCountedNumbers]) byName["syscall.unsupported"] += perCall_[kCountedNumbers];
   std::vector<std::pair<std::string, uint64_t>> out(byName.begin(), byName.end());
   out.emplace_back("bytesRead", state_->bytesRead);
   out.emplace_back("bytesWritten", state_->bytesWritten);

@@ -87,9 +87,9 @@ class Syscalls {
   uint64_t numSyscalls() const { return numSyscalls_; }
   // A statistics reset (m5_reset_stats): the call counts and byte totals start again.
   void resetCounts();
-  // "syscall.<name>" for each call made (supported or not; numbers past
-  // 1023 as "syscall.other"), then bytesRead and bytesWritten (data that the
-  // read and write families moved).
+  // "syscall.<name>" for each call made that has a handler,
+  // "syscall.unsupported" for the others together, then bytesRead and
+  // bytesWritten (data that the read and write families moved).
   std::vector<std::pair<std::string, uint64_t>> counts() const;
   // The names counts() can give for the calls served, in its order: the
   // columns an SE run reports (a call that stops the run has none).
