@@ -23,7 +23,7 @@
 #define MEM_SIZE (16u << 20)
 #define CODE 0x100000u
 #define SINK_MMIO 0xd0000000u
-#define SINK_PORT 0x600u
+#define SINK_PORT 0x730u
 
 static void fail(const char *what) {
   fprintf(stderr, "kvm-bare: %s: %s\n", what, strerror(errno));
@@ -38,7 +38,7 @@ static void fail(const char *what) {
   "push $0x23\n lea 1f(%rip), %rax\n push %rax\n iretq\n 1:\n"
 extern const uint8_t pio_guest[], pio_guest_end[], mmio_guest[], mmio_guest_end[];
 __asm__(".pushsection .rodata\n"
-        "pio_guest:\n" TO_RING3 "mov $0x600, %edx\n 2: out %eax, %dx\n jmp 2b\n pio_guest_end:\n"
+        "pio_guest:\n" TO_RING3 "mov $0x730, %edx\n 2: out %eax, %dx\n jmp 2b\n pio_guest_end:\n"
         "mmio_guest:\n" TO_RING3 "mov $0xd0000000, %ebx\n 2: mov %eax, (%rbx)\n jmp 2b\n mmio_guest_end:\n"
         ".popsection");
 

@@ -8,7 +8,7 @@ _start:
         movl    $1000, %ecx
 1:      decl    %ecx
         jnz     1b
-        movl    $0x510, %edx
+        movl    $0x700, %edx
         xorl    %eax, %eax
         outl    %eax, %dx
 2:      jmp     2b

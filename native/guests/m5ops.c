@@ -8,10 +8,10 @@
 int main(void) {
   uint64_t rounds = kx_arg_u64("count", 100);
   uint64_t code = kx_arg_u64("code", 0);
-  kx_outb(0x600, 0); /* one port write before the region: reset_stats must clear it */
+  kx_outb(KX_SINK_PORT, 0); /* one port write before the region: reset_stats must clear it */
   m5_reset_stats(0, 0);
   m5_work_begin(1, 0);
-  for (uint64_t i = 0; i < rounds; i++) kx_outb(0x600, (uint8_t)i);
+  for (uint64_t i = 0; i < rounds; i++) kx_outb(KX_SINK_PORT, (uint8_t)i);
   m5_work_end(1, 0);
   m5_dump_stats(0, 0);
   kx_printf("m5ops: rounds=%lu\n", rounds);

@@ -11,7 +11,9 @@ describe.skipIf(!HAS_KVM)('m5ops from a full-system guest', { timeout: KVM_TEST_
     const { table, runFile } = await runExperiment(
       ['name: m5', `guest: { program: m5ops, args: { count: ${rounds} } }`, 'sweep:', '  guest.args.code: [0, 7]'].join('\n'),
     );
-    const [exit, fail] = table.rows;
+    // Rows are written as runs finish, in either order.
+    const exit = table.rows.find((row) => row['guest.args.code'] === '0')!;
+    const fail = table.rows.find((row) => row['guest.args.code'] === '7')!;
     expect(exit).toMatchObject({ status: 'ok', exit_cause: 'm5-exit' });
     expect(fail).toMatchObject({ status: 'failed', exit_cause: 'm5-fail', error: 'the guest called m5_fail with code 7' });
     for (const row of table.rows) {

@@ -5,13 +5,7 @@
 
 #include <stdint.h>
 
-#define KX_SERIAL_PORT 0x3f8
-#define KX_SIMCTL_PORT 0x510
-#define KX_SIMCTL_MMIO 0xd0001000ul
-#define KX_SINK_PORT 0x600
-#define KX_SINK_MMIO 0xd0000000ul
-#define KX_TIMER_PORT 0x520
-#define KX_HYPERCALL_PORT 0x530
+#include "kx_ports.h"
 
 struct kx_boot_info {
   uint32_t magic; /* "KXBI" */

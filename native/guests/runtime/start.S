@@ -2,7 +2,8 @@
  * and an empty IDT ready, RSP on the ring-0 stack and RDI pointing at the
  * boot-info page. Ring 0 is where KVM on PVM emulates every instruction, so
  * we do the least we can here and iretq to ring 3. */
-#define SIMCTL_FAULT 0x51c          /* sim-control +0xc: address of a fault record */
+#include "kx_ports.h"
+#define SIMCTL_FAULT (KX_SIMCTL_PORT + 0xc)  /* sim-control +0xc: address of a fault record */
 #define TIMER_VECTOR 32             /* the interval timer's default vector */
 /* Ring 3 asks ring 0 to halt until an interrupt with `int3`: on PVM hosts a
  * ring-3 `int n` never reaches the IDT (KVM's emulator raises #UD), while

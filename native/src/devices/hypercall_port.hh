@@ -10,7 +10,7 @@ namespace kx {
 
 class HypercallPort : public Device {
  public:
-  static constexpr uint16_t kPortBase = 0x0530;
+  static constexpr uint16_t kPortBase = 0x0720;
   static constexpr uint64_t kSize = 0x10;
   // +0x0 call number (write: performs the call), +0x4 argument (write), +0x8 result (read).
   enum Register : uint64_t { kCall = 0x0, kArgument = 0x4, kResult = 0x8 };

@@ -10,7 +10,7 @@ namespace kx {
 
 class IntervalTimer : public Device {
  public:
-  static constexpr uint16_t kPortBase = 0x0520;
+  static constexpr uint16_t kPortBase = 0x0710;
   static constexpr uint64_t kSize = 0x10;
   // +0x0 period in microseconds (write), +0x4 control: 1 start, 0 stop (write),
   // +0x8 vector (write; default 32; 2 delivers an NMI), +0xc expiries so far (read).

@@ -20,7 +20,7 @@ class SimControlHandler {
 
 class SimControl : public Device {
  public:
-  static constexpr uint16_t kPortBase = 0x0510;
+  static constexpr uint16_t kPortBase = 0x0700;
   static constexpr uint64_t kMmioBase = 0xd0001000;
   static constexpr uint64_t kSize = 0x10;
   static constexpr uint32_t kIdentity = 0x4353584b;  // "KXSC", read at offset 0

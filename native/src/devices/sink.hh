@@ -8,7 +8,7 @@ namespace kx {
 
 class Sink : public Device {
  public:
-  static constexpr uint16_t kPortBase = 0x0600;
+  static constexpr uint16_t kPortBase = 0x0730;
   static constexpr uint64_t kPortSize = 4;
   static constexpr uint64_t kMmioBase = 0xd0000000;
   static constexpr uint64_t kMmioSize = 0x1000;
