@@ -59,6 +59,13 @@
         "native/src/devices/interval_timer.cc",
         "native/src/devices/hypercall_port.cc",
         "native/src/devices/m5ops.cc",
+        "native/src/boot/multiboot.cc",
+        "native/src/devices/isa_debug_exit.cc",
+        "native/src/devices/fw_cfg.cc",
+        "native/src/devices/cmos_rtc.cc",
+        "native/src/devices/pci_config_none.cc",
+        "native/src/devices/i8042.cc",
+        "native/src/devices/post_port.cc",
         "native/src/sim/event_queue.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/src"],

@@ -6,7 +6,7 @@ import type { NormalizedPoint } from './config/experiment.generated.js';
 export interface MachineSpec {
   kvmDevice: string;
   imagePath: string;
-  imageFormat: 'elf' | 'flat';
+  imageFormat: NormalizedPoint['guest']['format'];
   args: string;
   memoryBytes: number;
   /**
@@ -26,6 +26,20 @@ export interface MachineSpec {
   consolePath: string;
   /** SE mode (guest.binary, which imagePath names): what the process sees. Absent for a full-system guest. */
   se?: SeSpec;
+  /** imageFormat multiboot: how QEMU's -kernel would boot it (mirrors PcConfig in native/src/machine.hh). */
+  pc?: PcSpec;
+}
+
+/** A multiboot kernel's boot and QEMU's isa-debug-exit. */
+export interface PcSpec {
+  /** The kernel as the experiment file names it, and guest.cmdline: the kernel reads "<kernelName> <append>", as with QEMU's -kernel and -append. */
+  kernelName: string;
+  append: string;
+  /** QEMU's -initrd items: the file on the host, and the whole item as its command line. */
+  modules: { path: string; cmdline: string }[];
+  debugExitPort: number;
+  debugExitSize: number;
+  debugExitSuccess: number;
 }
 
 /** An SE-mode process (mirrors SeConfig in native/src/se_machine.hh); every path is on the host unless it says guest. */

@@ -98,8 +98,35 @@ size_t choice(const Napi::Object& o, const char* name, const std::array<const ch
 }
 
 kx::ImageFormat imageFormat(const Napi::Object& o) {
-  static constexpr std::array<const char*, 2> kNames = {"elf", "flat"};
-  return choice(o, "imageFormat", kNames) == 0 ? kx::ImageFormat::Elf : kx::ImageFormat::Flat;
+  static constexpr std::array<const char*, 3> kNames = {"elf", "flat", "multiboot"};
+  static constexpr std::array<kx::ImageFormat, 3> kFormats = {kx::ImageFormat::Elf, kx::ImageFormat::Flat,
+                                                              kx::ImageFormat::Multiboot};
+  return kFormats[choice(o, "imageFormat", kNames)];
+}
+
+// A multiboot kernel's command line, in QEMU's form, and modules (types.ts, PcSpec).
+kx::MultibootBoot multibootBoot(const Napi::Object& o) {
+  kx::MultibootBoot boot;
+  boot.cmdline = kx::qemuCommandLine(text(o, "kernelName"), text(o, "append"));
+  Napi::Value modules = field(o, "modules");
+  if (!modules.IsArray()) throwCoded(o.Env(), "bad-config", "modules must be an array");
+  Napi::Array list = modules.As<Napi::Array>();
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    Napi::Object m = object(list.Get(i), "modules[" + std::to_string(i) + "]");
+    boot.modules.push_back({text(m, "path"), text(m, "cmdline")});
+  }
+  return boot;
+}
+
+// The `pc` object of a multiboot guest's spec: QEMU's -kernel boot and isa-debug-exit.
+kx::PcConfig pcConfig(const Napi::Object& pc) {
+  kx::PcConfig c;
+  c.boot = multibootBoot(pc);
+  c.debugExitPort = static_cast<uint16_t>(count(pc, "debugExitPort", 0xffff));
+  c.debugExitSize = count(pc, "debugExitSize", 0x10000 - c.debugExitPort);
+  if (c.debugExitSize == 0) throwCoded(pc.Env(), "bad-config", "debugExitSize must be at least 1");
+  c.debugExitSuccess = static_cast<uint32_t>(count(pc, "debugExitSuccess", UINT32_MAX));
+  return c;
 }
 
 // cpu.coalescedMMIO / cpu.coalescedPIO; absent: the zones the devices declare.
@@ -135,6 +162,7 @@ kx::MachineConfig machineConfig(const Napi::Object& o) {
   c.kvmDevice = text(o, "kvmDevice");
   c.imagePath = text(o, "imagePath");
   c.imageFormat = imageFormat(o);
+  if (c.imageFormat == kx::ImageFormat::Multiboot) c.pc = pcConfig(object(field(o, "pc"), "pc"));
   c.args = text(o, "args");
   c.memoryBytes = count(o, "memoryBytes");
   c.consolePath = text(o, "consolePath");
@@ -265,7 +293,9 @@ Napi::Value CheckImage(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   return guarded(env, [&]() -> Napi::Value {
     Napi::Object o = object(info[0], "checkImage's argument");
-    kx::LoadedImage image = kx::checkImage(text(o, "imagePath"), imageFormat(o), count(o, "memoryBytes"));
+    kx::ImageFormat format = imageFormat(o);
+    kx::MultibootBoot boot = format == kx::ImageFormat::Multiboot ? multibootBoot(object(field(o, "boot"), "boot")) : kx::MultibootBoot{};
+    kx::LoadedImage image = kx::checkImage(text(o, "imagePath"), format, count(o, "memoryBytes"), boot);
     Napi::Object out = Napi::Object::New(env);
     out.Set("entry", Napi::Number::New(env, static_cast<double>(image.entry)));
     out.Set("lowest", Napi::Number::New(env, static_cast<double>(image.lowest)));
@@ -326,7 +356,8 @@ Napi::Value StatNames(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object out = Napi::Object::New(env);
   out.Set("cpu", stringArray(env, kx::cpuStatNames()));
-  out.Set("devices", stringArray(env, kx::deviceStatNames()));
+  out.Set("devices", stringArray(env, kx::deviceStatNames(false)));
+  out.Set("pc", stringArray(env, kx::deviceStatNames(true)));
   out.Set("se", stringArray(env, kx::seStatNames()));
   return out;
 }

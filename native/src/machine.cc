@@ -3,14 +3,21 @@
 #include <cstdio>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "boot/boot_state.hh"
 #include "boot/layout.hh"
 #include "cpu/host_clock.hh"
 #include "devices/guest_fault.hh"
 #include "devices/hypercall_port.hh"
+#include "devices/cmos_rtc.hh"
+#include "devices/fw_cfg.hh"
+#include "devices/i8042.hh"
 #include "devices/interval_timer.hh"
+#include "devices/isa_debug_exit.hh"
 #include "devices/m5ops.hh"
+#include "devices/pci_config_none.hh"
+#include "devices/post_port.hh"
 #include "devices/serial16550.hh"
 #include "devices/sim_control.hh"
 #include "devices/sink.hh"
@@ -39,21 +46,59 @@ FilePtr openConsole(const std::string& path) {
   return FilePtr(f);
 }
 
-// Sim-control's requests, carried out as the m5ops' are, plus its fault record.
-class SimControlActions : public RunControl, public SimControlHandler {
+// Sim-control's requests, carried out as the m5ops' are, plus its fault
+// record; and the ways QEMU's legacy devices end a run.
+class SimControlActions : public RunControl, public SimControlHandler, public DebugExitHandler, public I8042ResetHandler {
  public:
   SimControlActions(KvmCpu& cpu, const GuestMemory& memory, const ClockParams& clock,
-                    std::vector<std::vector<StatLine>>& dumps)
-      : RunControl(cpu, clock, dumps), memory_(memory) {}
+                    std::vector<std::vector<StatLine>>& dumps, uint32_t debugExitSuccess = 1)
+      : RunControl(cpu, clock, dumps), memory_(memory), debugExitSuccess_(debugExitSuccess) {}
   void guestExit(uint32_t status) override { exit(status); }
   void guestResetStats() override { resetStats(); }
   void guestDumpStats() override { dumpStats(); }
   void guestFault(uint64_t recordAddress) override {
     cpu_.requestStop(RunOutcome{false, "guest-exception", describeFault(memory_, recordAddress), -1});
   }
+  void debugExit(uint32_t code) override {
+    bool ok = code == debugExitSuccess_;
+    cpu_.requestStop(RunOutcome{ok, "debug-exit",
+                                ok ? "" : "isa-debug-exit: exit code " + std::to_string(code) + " (QEMU's status; success is " +
+                                              std::to_string(debugExitSuccess_) + ")",
+                                code});
+  }
+  void resetRequested() override {
+    cpu_.requestStop(RunOutcome{false, "reset", "the guest reset the machine through the keyboard controller", -1});
+  }
 
  private:
   const GuestMemory& memory_;
+  uint32_t debugExitSuccess_;
+};
+
+// QEMU's legacy PC devices, for kernels written for qemu-system-x86_64
+// (guest.format: multiboot); ours stay where they do not collide
+// (docs/guest-abi.md, the port map).
+struct LegacyPc {
+  LegacyPc(const PcConfig& pc, uint64_t ramBytes, SimControlActions& actions, CmosRtc::Clock seconds)
+      : debugExit(actions, pc.debugExitPort, pc.debugExitSize), fwCfg(ramBytes, 1), cmos(ramBytes, std::move(seconds)),
+        i8042(actions) {}
+  IsaDebugExit debugExit;  // -device isa-debug-exit
+  FwCfg fwCfg;             // QEMU's firmware configuration interface
+  CmosRtc cmos;            // MC146818 RTC and CMOS memory
+  PciConfigNone pci;       // a PCI host bridge with nothing behind it
+  I8042 i8042;             // the keyboard controller, for its reset line
+  PostPort post;           // the POST diagnostic port
+
+  void attach(Bus& io) {
+    io.attach(debugExit.port(), debugExit.size(), debugExit);
+    io.attach(FwCfg::kPortBase, FwCfg::kSize, fwCfg);
+    io.attach(CmosRtc::kPortBase, CmosRtc::kSize, cmos);
+    io.attach(PciConfigNone::kPortBase, PciConfigNone::kSize, pci);
+    io.attach(I8042::kDataPort, I8042::kPortSize, i8042);
+    io.attach(I8042::kCommandPort, I8042::kPortSize, i8042.commandPort());
+    io.attach(PostPort::kPort, PostPort::kSize, post);
+  }
+  std::vector<Device*> all() { return {&debugExit, &fwCfg, &cmos, &pci, &i8042, &post}; }
 };
 
 // Where each device model sits, one line each, as kvmtool lists its devices.
@@ -121,7 +166,7 @@ std::vector<std::string> cpuStatNames() {
   return names;
 }
 
-std::vector<std::string> deviceStatNames() {
+std::vector<std::string> deviceStatNames(bool pc) {
   // Devices built only to be asked their statistic names: nothing reaches these.
   struct NoActions : SimControlHandler, M5OpsHandler {
     void guestExit(uint32_t) override {}
@@ -134,6 +179,10 @@ std::vector<std::string> deviceStatNames() {
     void m5DumpStats() override {}
     void m5Unsupported(const std::string&) override {}
   } none;
+  struct NoDebugExit : DebugExitHandler, I8042ResetHandler {
+    void debugExit(uint32_t) override {}
+    void resetRequested() override {}
+  } noExit;
   struct NoRegisters : CpuRegisters {
     uint64_t get(Reg) override { return 0; }
     void set(Reg, uint64_t) override {}
@@ -147,8 +196,18 @@ std::vector<std::string> deviceStatNames() {
   EventQueue events([] { return uint64_t{0}; });
   InterruptLines irqs;
   Devices devices(nullptr, none, none, noRegisters, events, irqs, [] {});
+  std::vector<Device*> all = devices.all();
+  // The legacy set takes SimControlActions in a run; its names need none.
+  IsaDebugExit debugExit(noExit);
+  FwCfg fwCfg(0, 1);
+  CmosRtc cmos(0, [] { return int64_t{0}; });
+  PciConfigNone pci;
+  I8042 i8042(noExit);
+  PostPort post;
+  if (pc) all.insert(all.end(), {&debugExit, &fwCfg, &cmos, &pci, &i8042, &post});
   std::vector<std::string> names;
-  for (const auto& entry : collectDeviceStats(devices.all())) names.push_back(entry.first);
+  for (const auto& entry : collectDeviceStats(all)) names.push_back(entry.first);
+  if (pc) names.push_back("exitCode");  // isa-debug-exit's code, as QEMU's process status
   return names;
 }
 
@@ -160,10 +219,12 @@ void checkMemorySize(uint64_t memoryBytes) {
     throw CoreError("memory-size", "guest.memory must be a multiple of 4 KiB; got " + std::to_string(memoryBytes));
 }
 
-LoadedImage checkImage(const std::string& path, ImageFormat format, uint64_t memoryBytes) {
+LoadedImage checkImage(const std::string& path, ImageFormat format, uint64_t memoryBytes, const MultibootBoot& boot) {
   checkMemorySize(memoryBytes);
   GuestMemory scratch(memoryBytes);
-  return loadImage(path, format, scratch);
+  if (format != ImageFormat::Multiboot) return loadImage(path, format, scratch);
+  MultibootImage kernel = loadMultiboot(path, scratch, boot);
+  return LoadedImage{kernel.entry, kernel.kernelStart, kernel.end};
 }
 
 MachineResult runMachine(const MachineConfig& config) {
@@ -177,38 +238,58 @@ MachineResult runMachine(const MachineConfig& config) {
   Vm vm(kvm);
   vm.setTssAddress(layout::kVmxTssAddress);
   GuestMemory memory(config.memoryBytes);
-  LoadedImage image = loadImage(config.imagePath, config.imageFormat, memory);
+  const bool pc = config.imageFormat == ImageFormat::Multiboot;
 
   Vcpu vcpu(vm, 0);
   vcpu.setCpuid(kvm.supportedCpuid());
   TscFrequency tsc = tscFrequency(vcpu.tscKhz());
-  writeBootStructures(memory, BootInfoFields{config.args, static_cast<uint64_t>(tsc.hz)});
+  kvm_sregs sregs = vcpu.getSregs();
+  if (pc) {
+    // Booted as QEMU's -kernel boots it: none of our runtime's structures.
+    MultibootImage kernel = loadMultiboot(config.imagePath, memory, config.pc.boot);
+    writeMultibootGdt(memory);
+    setProtectedModeSregs(sregs);
+    vcpu.setSregs(sregs);
+    vcpu.setRegs(multibootRegs(kernel.entry, kernel.infoAddress));
+  } else {
+    LoadedImage image = loadImage(config.imagePath, config.imageFormat, memory);
+    writeBootStructures(memory, BootInfoFields{config.args, static_cast<uint64_t>(tsc.hz)});
+    setLongModeSregs(sregs);
+    vcpu.setSregs(sregs);
+    vcpu.setRegs(initialRegs(image.entry));
+  }
   vm.setUserMemoryRegion(0, 0, memory.size(), memory.host());
 
   MachineResult result;
   result.tscHz = tsc.hz;
   result.tscSource = tsc.source;
-  kvm_sregs sregs = vcpu.getSregs();
-  setLongModeSregs(sregs);
-  vcpu.setSregs(sregs);
-  vcpu.setRegs(initialRegs(image.entry));
 
   FilePtr console = openConsole(config.consolePath);
   Bus io("port-IO"), mmio("MMIO");
   CpuParams params = hostCpuParams(config.cpu, tsc.hz, config.kvmDevice, result);
   KvmCpu cpu(vcpu, io, mmio, params);
-  SimControlActions actions(cpu, memory, params.clock, result.dumps);
+  SimControlActions actions(cpu, memory, params.clock, result.dumps, config.pc.debugExitSuccess);
 
   Devices devices(console.get(), actions, actions, cpu.registers(), cpu.events(), cpu.interrupts(),
                   [&cpu] { cpu.countHypercall(); });
-  actions.watch(devices.all());
+  std::vector<Device*> all = devices.all();
   for (const Attachment& a : devices.attachments()) (a.pio ? io : mmio).attach(a.base, a.size, *a.device);
+  const int64_t epoch = config.pc.rtcEpochSeconds;
+  std::optional<LegacyPc> legacy;
+  if (pc) {
+    legacy.emplace(config.pc, memory.size(), actions,
+                   [&cpu, epoch] { return epoch + static_cast<int64_t>(cpu.ticksSinceStart() / 1000000000000ull); });
+    legacy->attach(io);
+    for (Device* d : legacy->all()) all.push_back(d);
+  }
+  actions.watch(all);
   result.coalescing = registerCoalescedZones(config, kvm, vm, vcpu, devices);
 
   PeriodicDumps periodicDumps(cpu, config.dumpEveryTicks, params.clock, result.series);
 
   runAndReport(cpu, vcpu, params.clock, result);
-  result.deviceStats = collectDeviceStats(devices.all());
+  result.deviceStats = collectDeviceStats(all);
+  if (pc && result.outcome.guestStatus >= 0) result.deviceStats.emplace_back("exitCode", result.outcome.guestStatus);
   result.seriesDropped = periodicDumps.dropped();
   return result;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "boot/image_loader.hh"
+#include "boot/multiboot.hh"
 #include "cpu/cpu_stats.hh"
 #include "cpu/kvm_cpu.hh"
 #include "cpu/run_outcome.hh"
@@ -32,6 +33,16 @@ constexpr uint64_t kMeasureKickBelowNs = 1000000;
 // would leave the guest no time to run at all.
 constexpr uint64_t kMinDumpEveryTicks = 1000000000;  // 1 ms
 
+// A kernel written for qemu-system-x86_64 -kernel (guest.format: multiboot):
+// what it is booted with, and QEMU's legacy devices beside ours.
+struct PcConfig {
+  MultibootBoot boot;
+  uint16_t debugExitPort = 0xf4;
+  uint64_t debugExitSize = 4;
+  uint32_t debugExitSuccess = 1;  // the exit code that means `ok` (QEMU's process status)
+  int64_t rtcEpochSeconds = 1704067200;  // the CMOS clock at simulated time 0
+};
+
 struct MachineConfig {
   std::string kvmDevice = "/dev/kvm";
   std::string imagePath;
@@ -46,6 +57,7 @@ struct MachineConfig {
   std::vector<CoalescedZone> coalescedZones;  // zones from the configuration
   std::string consolePath;                    // empty: discard guest output
   uint64_t dumpEveryTicks = 0;                // stats.dumpEvery; 0: no periodic snapshots
+  PcConfig pc;  // for ImageFormat::Multiboot
 };
 
 struct MachineResult {
@@ -82,13 +94,15 @@ MachineResult runMachine(const MachineConfig& config);
 
 // Loads the image into scratch memory of the configured size and returns
 // where it landed: the same checks a run makes, without KVM.
-LoadedImage checkImage(const std::string& path, ImageFormat format, uint64_t memoryBytes);
+// A multiboot image is loaded with its command line and modules.
+LoadedImage checkImage(const std::string& path, ImageFormat format, uint64_t memoryBytes, const MultibootBoot& boot = {});
 
 // Validates the memory size on its own (range and alignment).
 void checkMemorySize(uint64_t memoryBytes);
 
 // The statistic names a run reports, in order: gem5's, then "<device>.<stat>".
 std::vector<std::string> cpuStatNames();
-std::vector<std::string> deviceStatNames();
+// With `pc`, also QEMU's legacy devices (a multiboot guest's machine).
+std::vector<std::string> deviceStatNames(bool pc);
 
 }  // namespace kx

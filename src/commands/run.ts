@@ -109,7 +109,7 @@ async function runCommand(args: ParsedArgs, io: CommandIO): Promise<number> {
       if (io.signal.aborted) return signalExitStatus(io.signal.reason);
       const out = outputs[i];
       if (!(resume && (await exists(out.csv)))) await keepEarlierResults(io, plan.name, out);
-      const devices = plan.seMode ? statNames.se : statNames.devices;
+      const devices = { runtime: statNames.devices, pc: statNames.pc, se: statNames.se }[plan.platform];
       const columns: ColumnSet = { params: plan.paramColumns, stats: [...statNames.cpu, 'instsSource'], devices, kvm: kvmStatNames };
       let outcome;
       try {

@@ -8,8 +8,12 @@ export interface NormalizedPoint {
     program?: string;
     /** A guest image file, relative to the experiment file. */
     image?: string;
-    /** Format of `image`. */
-    format: "elf" | "flat";
+    /** Format of `image`: elf or flat for our runtime, or multiboot for a kernel written for qemu-system-x86_64 -kernel (docs/guests.md). */
+    format: "elf" | "flat" | "multiboot";
+    /** format: multiboot: QEMU's -append; the kernel reads "<image as written> <cmdline>", as under QEMU. */
+    cmdline: string;
+    /** format: multiboot: QEMU's -initrd items, "file [args]": the file (relative to the experiment file) is loaded as a module, and the whole item is its command line. */
+    modules: Array<string>;
     /** Passed to the guest as "key=value key=value": keys are identifiers; values are printable ASCII without spaces (at most 256 characters), numbers that read back exactly (integers within +-2^53), or booleans. */
     args: Record<string, string | number | boolean>;
     /** Guest RAM, 2MiB to 3GiB, in whole 4KiB pages. */
@@ -77,6 +81,15 @@ export interface NormalizedPoint {
   devices: {
     /** An IO or MMIO access that no device claims: count it (reads return all ones) or fail the run. */
     unclaimedAccess: "count" | "fail";
+    /** format: multiboot: QEMU's -device isa-debug-exit. */
+    isaDebugExit: {
+      /** Its first port (QEMU: iobase). */
+      iobase: number;
+      /** Its width in ports (QEMU: iosize). */
+      iosize: number;
+      /** The exit code, (value << 1) | 1 as QEMU computes it, that makes the run ok; any other fails it. */
+      success: number;
+    };
   };
   stats: {
     /** A snapshot of the statistics every this much simulated time, written to timeseries.csv in the run's folder; at least 1ms (the core's minimum), or 0 for none. */

@@ -27,8 +27,8 @@ export interface ExperimentPlan {
   name: string;
   repeat: number;
   paramColumns: string[];
-  /** The guest is a Linux program (guest.binary), run in SE mode: its columns are the SE ones. */
-  seMode: boolean;
+  /** Which machine runs it, which picks its columns: our runtime's, QEMU's PC (a multiboot kernel), or SE mode (a Linux program). */
+  platform: 'runtime' | 'pc' | 'se';
   /** How many points the sweep has after exclusions (counted when the file was checked). */
   pointCount: number;
   /** The points in expansion order, each planned when the walk reaches it; every call walks again from the first. */
@@ -199,14 +199,16 @@ export function planExperiment(file: string, text: string): ExperimentPlan {
   if (duplicate) throw new InputError([duplicateProblem(source, sweep, duplicate)]);
   if (pointCount === 0) throw new InputError([`${locate(source, ['sweep', 'exclude'])}: every combination of the sweep is excluded`]);
   // The schema lets a guest be one kind only, so every point is of the kind the file names.
-  const seMode = base.guest?.binary !== undefined || sweep.paths.includes('guest.binary');
+  const platform = base.guest?.binary !== undefined || sweep.paths.includes('guest.binary') ? 'se' : base.guest?.format === 'multiboot' ? 'pc' : 'runtime';
+  const own = (column: string) =>
+    column.startsWith('se.') ? platform === 'se' : column.startsWith('devices.isaDebugExit.') ? platform === 'pc' : true;
   return {
     file,
     name: data.name,
     repeat: data.repeat ?? (schemaDefault('repeat') as number),
-    // As written (or swept), then every effective value the file left out or gave with a unit (se.* for SE only).
-    paramColumns: [...new Set([...columns.names, ...EFFECTIVE_COLUMNS.filter((c) => seMode || !c.startsWith('se.'))])],
-    seMode,
+    // As written (or swept), then every effective value the file left out or gave with a unit, of this platform.
+    paramColumns: [...new Set([...columns.names, ...EFFECTIVE_COLUMNS.filter(own)])],
+    platform,
     pointCount,
     *points() {
       for (const point of planned()) {

@@ -20,7 +20,8 @@ function dotted(path: YamlPath): string {
 }
 
 const SE_ONLY = ['argv', 'env', 'files', 'stdin'];
-const FULL_SYSTEM_ONLY = ['args', 'format'];
+const FULL_SYSTEM_ONLY = ['args', 'format', 'cmdline', 'modules'];
+const MULTIBOOT_ONLY = ['cmdline', 'modules'];
 
 /** Why a guest is none or several of the three kinds, or mixes their keys (ajv's verbose errors carry the data). */
 function guestKindProblem(guest: unknown): string {
@@ -28,10 +29,12 @@ function guestKindProblem(guest: unknown): string {
   const kinds = ['program', 'image', 'binary'].filter((k) => keys.includes(k));
   if (kinds.length !== 1)
     return 'guest needs exactly one of "program" (a bundled guest), "image" (a guest image file) or "binary" (a Linux program, SE mode)';
-  const foreign = kinds[0] === 'binary' ? FULL_SYSTEM_ONLY.filter((k) => keys.includes(k)) : SE_ONLY.filter((k) => keys.includes(k));
-  return kinds[0] === 'binary'
-    ? `guest.${foreign.join(', guest.')} ${foreign.length > 1 ? 'are' : 'is'} for a bundled program or an image; a Linux program (guest.binary) takes guest.argv and guest.env`
-    : `guest.${foreign.join(', guest.')} ${foreign.length > 1 ? 'are' : 'is'} for a Linux program (guest.binary, SE mode); guest.${kinds[0]} takes guest.args`;
+  const list = (keys: string[]) => `guest.${keys.join(', guest.')} ${keys.length > 1 ? 'are' : 'is'}`;
+  if (kinds[0] === 'binary')
+    return `${list(FULL_SYSTEM_ONLY.filter((k) => keys.includes(k)))} for a bundled program or an image; a Linux program (guest.binary) takes guest.argv and guest.env`;
+  const se = SE_ONLY.filter((k) => keys.includes(k));
+  if (se.length > 0) return `${list(se)} for a Linux program (guest.binary, SE mode); guest.${kinds[0]} takes guest.args`;
+  return `${list(MULTIBOOT_ONLY.filter((k) => keys.includes(k)))} for a kernel image (guest.image with format: multiboot)`;
 }
 
 function describe(error: ErrorObject, path: YamlPath): { message: string; at: YamlPath; key: boolean } {

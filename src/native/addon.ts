@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import { packagePath } from '../package-root.js';
 import { EnvironmentError } from '../errors.js';
-import type { MachineSpec, SeSpec } from '../types.js';
+import type { MachineSpec, PcSpec, SeSpec } from '../types.js';
 
 export interface NativeRunResult {
   ok: boolean;
@@ -48,10 +48,15 @@ export type NativeError = Error & { code: string };
 
 export interface NativeCore {
   runMachine(spec: MachineSpec): NativeRunResult;
-  checkImage(spec: { imagePath: string; imageFormat: string; memoryBytes: number }): { entry: number; lowest: number; highest: number };
+  /** `boot` for a multiboot image: its command line and modules, which are loaded too. */
+  checkImage(spec: { imagePath: string; imageFormat: string; memoryBytes: number; boot?: Pick<PcSpec, 'kernelName' | 'append' | 'modules'> }): {
+    entry: number;
+    lowest: number;
+    highest: number;
+  };
   probeKvm(device: string): KvmProbe;
-  /** devices: a full-system machine's device counters; se: what an SE run reports instead (exitCode, syscall.<name>, ...). */
-  statNames(): { cpu: string[]; devices: string[]; se: string[] };
+  /** devices: a full-system machine's device counters; pc: those and QEMU's legacy devices' (multiboot); se: what an SE run reports instead (exitCode, syscall.<name>, ...). */
+  statNames(): { cpu: string[]; devices: string[]; se: string[]; pc: string[] };
   /** What an SE run checks before KVM (memory size, the binary and its interpreter, the file layout); throws the run's error. */
   checkSe(spec: { binaryPath: string; exeGuestPath: string; memoryBytes: number; files: SeSpec['files'] }): void;
   /** What the core's MachineConfig holds before the spec is read, in the spec's shape (test/config/parameters.test.ts holds it against the schema). */

@@ -9,7 +9,7 @@ import type { ExperimentPlan, PlannedPoint } from '../config/load-experiment.js'
 import { decideInstructionCounter, type Counter, type CounterDecision } from './instruction-counter.js';
 import { EnvironmentError, InputError } from '../errors.js';
 import { isNativeError, nativeCore, type KvmProbe } from '../native/addon.js';
-import { bundledGuestPath, fromExperimentFile, imagePathOf, seExeGuestPath, seFiles } from '../sweep/runs.js';
+import { bundledGuestPath, fromExperimentFile, imagePathOf, multibootModules, seExeGuestPath, seFiles } from '../sweep/runs.js';
 import { packagePath } from '../package-root.js';
 import { collidingOutput, RESERVED_NAME_ENDINGS } from '../results/outputs.js';
 
@@ -41,7 +41,7 @@ function imageProblems(plans: ExperimentPlan[]): string[] {
     for (const point of plan.points()) {
       const { guest } = point.normalized;
       const imagePath = imagePathOf(plan, point);
-      const key = `${imagePath}\0${guest.format}\0${guest.memory}\0${JSON.stringify(guest.files)}\0${guest.stdin}`;
+      const key = JSON.stringify([imagePath, guest.format, guest.memory, guest.files, guest.stdin, guest.cmdline, guest.modules]);
       if (seen.has(key)) continue;
       seen.add(key);
       if (guest.program !== undefined && !existsSync(bundledGuestPath(guest.program))) {
@@ -58,7 +58,8 @@ function imageProblems(plans: ExperimentPlan[]): string[] {
         continue;
       }
       try {
-        nativeCore().checkImage({ imagePath, imageFormat: guest.format, memoryBytes: guest.memory });
+        const boot = guest.format === 'multiboot' ? { kernelName: guest.image!, append: guest.cmdline, modules: multibootModules(plan, point) } : undefined;
+        nativeCore().checkImage({ imagePath, imageFormat: guest.format, memoryBytes: guest.memory, boot });
       } catch (error) {
         if (!isNativeError(error)) throw error;
         // The schema bounds guest.memory as the core does; what is left about memory is an image that does not fit.

@@ -6,7 +6,7 @@ import type { ExperimentPlan, PlannedPoint } from '../config/load-experiment.js'
 import { argsString } from '../config/experiment.js';
 import { effectiveParams } from '../config/effective-params.js';
 import { packagePath } from '../package-root.js';
-import type { MachineSpec, RunSpec, SeSpec } from '../types.js';
+import type { MachineSpec, PcSpec, RunSpec, SeSpec } from '../types.js';
 import type { CountedRuns } from './counted-runs.js';
 import { runId } from './run-id.js';
 
@@ -40,6 +40,23 @@ export function seFiles(plan: ExperimentPlan, point: PlannedPoint): SeSpec['file
       ? { guest: at, host: fromExperimentFile(plan, target), writable: false }
       : { guest: at, host: fromExperimentFile(plan, target.host), writable: target.writable ?? false },
   );
+}
+
+/** QEMU's -initrd items: "file [args]", the file relative to the experiment file, the whole item its command line. */
+export function multibootModules(plan: ExperimentPlan, point: PlannedPoint): PcSpec['modules'] {
+  return point.normalized.guest.modules.map((item) => ({ path: fromExperimentFile(plan, item.split(' ')[0]), cmdline: item }));
+}
+
+function pcSpec(plan: ExperimentPlan, point: PlannedPoint): PcSpec {
+  const { guest, devices } = point.normalized;
+  return {
+    kernelName: guest.image!,
+    append: guest.cmdline,
+    modules: multibootModules(plan, point),
+    debugExitPort: devices.isaDebugExit.iobase,
+    debugExitSize: devices.isaDebugExit.iosize,
+    debugExitSuccess: devices.isaDebugExit.success,
+  };
 }
 
 /** Where the program finds itself (argv[0], /proc/self/exe): /bin/<its file name>. */
@@ -82,6 +99,7 @@ function machineSpec(plan: ExperimentPlan, point: PlannedPoint, context: RunCont
     dumpEveryTicks: (stats.dumpEvery ?? 0) * 1000,
     consolePath: guest.binary === undefined ? join(runDir, 'console.log') : '',
     se: guest.binary === undefined ? undefined : seSpec(plan, point, runDir),
+    pc: guest.format === 'multiboot' ? pcSpec(plan, point) : undefined,
   };
 }
 

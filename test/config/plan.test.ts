@@ -71,10 +71,13 @@ describe('experiment files', () => {
     expect(points).toHaveLength(2 * 3 * 2 - 2);
     expect(plan.pointCount).toBe(points.length);
     // As written or swept, then every effective parameter not already there (cpu.useCoalescedMMIO is), units in the name;
-    // the se.* ones only for a Linux program (guest.binary).
+    // the se.* ones only for a Linux program (guest.binary), isa-debug-exit's only for a multiboot kernel.
     const written = ['guest.program', 'guest.args.count', 'cpu.useCoalescedMMIO', 'cpu.timer.quantum', 'guest.memory'];
-    expect(plan.paramColumns).toEqual([...written, ...EFFECTIVE_COLUMNS.filter((c) => !written.includes(c) && !c.startsWith('se.'))]);
-    expect(plan.seMode).toBe(false);
+    expect(plan.paramColumns).toEqual([
+      ...written,
+      ...EFFECTIVE_COLUMNS.filter((c) => !written.includes(c) && !c.startsWith('se.') && !c.startsWith('devices.isaDebugExit.')),
+    ]);
+    expect(plan.platform).toBe('runtime');
     expect(plan.paramColumns).toContain('cpu.timer.quantum_ns');
     expect(plan.paramColumns).toContain('limits.wallTimeout_ns');
     expect(points.map((p) => p.params['cpu.timer.quantum'])).toContain('100us');

@@ -1,6 +1,7 @@
 #include "boot/boot_state.hh"
 
 #include "boot/layout.hh"
+#include "boot/multiboot.hh"
 #include "sim/core_error.hh"
 
 namespace kx {
@@ -102,6 +103,60 @@ void setLongModeSregs(kvm_sregs& sregs, uint64_t linearBase) {
   sregs.cr4 = (1u << 5) | (1u << 9) | (1u << 10);  // PAE, OSFXSR, OSXMMEXCPT
   sregs.cr0 = (1u << 0) | (1u << 1) | (1u << 4) | (1u << 5) | (1u << 16) | (1ull << 31);  // PE MP ET NE WP PG
   sregs.efer = (1u << 8) | (1u << 10);  // LME, LMA
+}
+
+namespace {
+
+constexpr uint64_t kMultibootGdt = 0x9fc00;  // the reserved KiB below 640 KiB (multiboot::kMemLowerKiB)
+constexpr uint64_t kMultibootTss = kMultibootGdt + 0x40;
+constexpr uint16_t kCode32 = 0x08, kData32 = 0x10, kTss32 = 0x18;
+
+kvm_segment flat32(uint16_t selector, uint8_t type) {
+  kvm_segment s = flatSegment(selector, type, false);
+  s.db = 1;
+  return s;
+}
+
+}  // namespace
+
+void writeMultibootGdt(GuestMemory& memory) {
+  static_assert(kMultibootGdt >= uint64_t{multiboot::kMemLowerKiB} * 1024, "the GDT must sit in the reserved KiB");
+  const uint64_t gdt[] = {0, 0x00cf9b000000ffffull, 0x00cf93000000ffffull};
+  memory.write(kMultibootGdt, gdt, sizeof gdt);
+  // A TSS descriptor, because VMX refuses to enter without a usable TR.
+  uint64_t base = kMultibootTss, limit = 0x67;
+  memory.store<uint64_t>(kMultibootGdt + kTss32,
+                         limit | ((base & 0xffffff) << 16) | (0x8bull << 40) | (((base >> 24) & 0xff) << 56));
+}
+
+void setProtectedModeSregs(kvm_sregs& sregs) {
+  sregs.cs = flat32(kCode32, 11);
+  sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = flat32(kData32, 3);
+  sregs.tr = kvm_segment{};
+  sregs.tr.base = kMultibootTss;
+  sregs.tr.limit = 0x67;
+  sregs.tr.selector = kTss32;
+  sregs.tr.type = 11;  // busy 32-bit TSS
+  sregs.tr.present = 1;
+  sregs.ldt = kvm_segment{};
+  sregs.ldt.unusable = 1;
+  sregs.gdt.base = kMultibootGdt;
+  sregs.gdt.limit = 4 * 8 - 1;
+  sregs.idt.base = 0;
+  sregs.idt.limit = 0;
+  sregs.cr0 = (1u << 0) | (1u << 4);  // PE, ET: protected mode, paging off
+  sregs.cr3 = 0;
+  sregs.cr4 = 0;
+  sregs.efer = 0;
+}
+
+kvm_regs multibootRegs(uint32_t entry, uint32_t infoAddress) {
+  kvm_regs regs{};
+  regs.rip = entry;
+  regs.rax = multiboot::kBootloaderMagic;
+  regs.rbx = infoAddress;
+  regs.rflags = 0x2;
+  return regs;
 }
 
 kvm_regs initialRegs(uint64_t entry) {

@@ -30,6 +30,15 @@ void writeGdtAndTss(GuestMemory& memory, uint64_t linearBase);
 // GDTR and IDTR at `linearBase` + their physical address.
 void setLongModeSregs(kvm_sregs& sregs, uint64_t linearBase = 0);
 
+// What a Multiboot kernel starts in, as QEMU's -kernel leaves it: 32-bit
+// protected mode, paging off, flat 4 GiB code and data segments from a small
+// GDT in the 1 KiB below 640 KiB that the memory map reserves (the kernel
+// must load its own before it reloads a segment, as the specification says).
+void writeMultibootGdt(GuestMemory& memory);
+void setProtectedModeSregs(kvm_sregs& sregs);
+// EAX = the boot loader magic, EBX = the information block, EIP = the entry.
+kvm_regs multibootRegs(uint32_t entry, uint32_t infoAddress);
+
 // A flat 4 GiB segment of the GDT above; its DPL is the selector's RPL.
 kvm_segment flatSegment(uint16_t selector, uint8_t type, bool code);
 // Entry point in RIP, ring-0 stack in RSP, boot-info address in RDI.

@@ -9,7 +9,8 @@
 
 namespace kx {
 
-enum class ImageFormat { Elf, Flat };
+// Multiboot images are loaded by boot/multiboot.hh, not loadImage.
+enum class ImageFormat { Elf, Flat, Multiboot };
 
 struct LoadedImage {
   uint64_t entry;
