@@ -17,6 +17,7 @@
 #include "boot/image_loader.hh"
 #include "boot/layout.hh"
 #include "expect_error.hh"
+#include "elf_header.hh"
 #include "temp_dir.hh"
 
 namespace kx {
@@ -36,18 +37,7 @@ struct Elf {
   std::vector<uint8_t> code = {0xf4, 0xeb, 0xfd, 0x90, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
 
   Elf() {
-    std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
-    eh.e_ident[EI_CLASS] = ELFCLASS64;
-    eh.e_ident[EI_DATA] = ELFDATA2LSB;
-    eh.e_ident[EI_VERSION] = EV_CURRENT;
-    eh.e_type = ET_EXEC;
-    eh.e_machine = EM_X86_64;
-    eh.e_version = EV_CURRENT;
-    eh.e_entry = kLoad;
-    eh.e_phoff = sizeof(Elf64_Ehdr);
-    eh.e_ehsize = sizeof(Elf64_Ehdr);
-    eh.e_phentsize = sizeof(Elf64_Phdr);
-    eh.e_phnum = 1;
+    eh = test::elf64Header(ET_EXEC, kLoad, 1);
     Elf64_Phdr load{};
     load.p_type = PT_LOAD;
     load.p_flags = PF_R | PF_X;

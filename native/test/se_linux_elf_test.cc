@@ -20,6 +20,7 @@
 
 #include "boot/guest_memory.hh"
 #include "expect_error.hh"
+#include "elf_header.hh"
 #include "temp_dir.hh"
 #include "se/address_space.hh"
 #include "se/linux_elf.hh"
@@ -74,22 +75,6 @@ std::vector<uint8_t> pattern(size_t size) {
   return bytes;
 }
 
-Elf64_Ehdr header(uint16_t type, uint64_t entry, size_t phnum) {
-  Elf64_Ehdr eh{};
-  std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
-  eh.e_ident[EI_CLASS] = ELFCLASS64;
-  eh.e_ident[EI_DATA] = ELFDATA2LSB;
-  eh.e_ident[EI_VERSION] = EV_CURRENT;
-  eh.e_type = type;
-  eh.e_machine = EM_X86_64;
-  eh.e_version = EV_CURRENT;
-  eh.e_entry = entry;
-  eh.e_phoff = sizeof(Elf64_Ehdr);
-  eh.e_ehsize = sizeof(Elf64_Ehdr);
-  eh.e_phentsize = sizeof(Elf64_Phdr);
-  eh.e_phnum = static_cast<uint16_t>(phnum);
-  return eh;
-}
 
 // Static, as a linker lays one out: headers (R), text (RX), data and bss (RW)
 // starting mid-page, and a non-executable stack.
@@ -100,7 +85,7 @@ ElfFile staticProgram() {
           segment(PT_LOAD, PF_R | PF_X, 0x1000, 0x401000, 0x100, 0x100),
           segment(PT_LOAD, PF_R | PF_W, 0x2010, 0x403010, 0x30, 0x2000),
           segment(PT_GNU_STACK, PF_R | PF_W, 0, 0, 0, 0)};
-  f.eh = header(ET_EXEC, 0x401000, f.ph.size());
+  f.eh = test::elf64Header(ET_EXEC, 0x401000, f.ph.size());
   return f;
 }
 
@@ -116,7 +101,7 @@ ElfFile pieProgram() {
           segment(PT_LOAD, PF_R | PF_W, 0x2010, 0x2010, 0x30, 0x2000),
           segment(PT_GNU_STACK, PF_R | PF_W | PF_X, 0, 0, 0, 0)};
   std::memcpy(f.body.data() + 0x300, interp.c_str(), interp.size() + 1);
-  f.eh = header(ET_DYN, 0x1040, f.ph.size());
+  f.eh = test::elf64Header(ET_DYN, 0x1040, f.ph.size());
   return f;
 }
 
