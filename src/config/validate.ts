@@ -70,6 +70,11 @@ function describe(error: ErrorObject, path: YamlPath): { message: string; at: Ya
       return { message: `${where} ${error.message ?? 'is invalid'}`, at: path, key: false };
     case 'propertyNames':
       return { message: `${where} has an invalid key "${String(p.propertyName)}"`, at: [...path, String(p.propertyName)], key: true };
+    case 'not':
+      // The one `not` of the schema's own: multiboot's keys on another format.
+      if (path.length === 1 && path[0] === 'guest')
+        return { message: "guest.cmdline and guest.modules are for a multiboot kernel (guest.format: multiboot)", at: path, key: false };
+      return { message: `${where} ${error.message ?? 'is invalid'}`, at: path, key: false };
     case 'oneOf':
       if (path.length === 1 && path[0] === 'guest') return { message: guestKindProblem(error.data), at: path, key: false };
       return { message: `${where} must be a list of values or a range {from, to, step} / {from, to, factor}`, at: path, key: false };
@@ -88,10 +93,12 @@ export function validateData(source: SourceFile, data: unknown, locator?: Locato
   const shown = errors.filter(
     (e) =>
       e.keyword === 'oneOf' ||
+      // `if` only repeats that its `then` failed, which that error says better
+      (e.keyword !== 'if' &&
       // propertyNames reports twice: once for the name, once as the pattern under it
       (!(e.keyword === 'pattern' && e.propertyName !== undefined) &&
         !(e.keyword === 'anyOf' && e.schemaPath.includes('propertyNames')) &&
-        !oneOfs.some((o) => e.schemaPath.startsWith(o.schemaPath.replace(/\/oneOf$/, '/oneOf/')) && e.instancePath.startsWith(o.instancePath))),
+        !oneOfs.some((o) => e.schemaPath.startsWith(o.schemaPath.replace(/\/oneOf$/, '/oneOf/')) && e.instancePath.startsWith(o.instancePath)))),
   );
   const where = locator ?? ((path: YamlPath, key: boolean) => locate(source, path, key));
   const lines = shown.map((e) => {

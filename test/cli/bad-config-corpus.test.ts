@@ -54,6 +54,11 @@ const CORPUS: BadConfig[] = [
     yaml: 'name: e\nguest: { binary: /bin/true, args: { n: 1 } }\n',
     problems: ['e.yaml:2:8: guest.args is for a bundled program or an image; a Linux program (guest.binary) takes guest.argv and guest.env'],
   },
+  {
+    what: 'a multiboot key on an ELF image',
+    yaml: 'name: e\nguest: { image: x.elf, cmdline: hello }\n',
+    problems: ['e.yaml:2:8: guest.cmdline and guest.modules are for a multiboot kernel (guest.format: multiboot)'],
+  },
   { what: 'a name that is no file name', yaml: 'name: my experiment\nguest: { program: hello }\n', problems: ['e.yaml:1:7: name must match pattern "^[A-Za-z0-9][A-Za-z0-9._-]*$"'] },
   { what: 'hostFactor 0', yaml: `${HELLO}cpu: { hostFactor: 0 }\n`, problems: ['e.yaml:3:20: cpu.hostFactor must be > 0'] },
   { what: 'repeat 0', yaml: `${HELLO}repeat: 0\n`, problems: ['e.yaml:3:9: repeat must be >= 1'] },
