@@ -200,8 +200,12 @@ export function planExperiment(file: string, text: string): ExperimentPlan {
   if (pointCount === 0) throw new InputError([`${locate(source, ['sweep', 'exclude'])}: every combination of the sweep is excluded`]);
   // The schema lets a guest be one kind only, so every point is of the kind the file names.
   const platform = base.guest?.binary !== undefined || sweep.paths.includes('guest.binary') ? 'se' : base.guest?.format === 'multiboot' ? 'pc' : 'runtime';
-  const own = (column: string) =>
-    column.startsWith('se.') ? platform === 'se' : column.startsWith('devices.isaDebugExit.') ? platform === 'pc' : true;
+  // Each platform's own keys: SE mode's, and a multiboot kernel's (its command line, QEMU's isa-debug-exit).
+  const own = (column: string) => {
+    if (column.startsWith('se.')) return platform === 'se';
+    if (column.startsWith('devices.isaDebugExit.') || column === 'guest.cmdline') return platform === 'pc';
+    return column !== 'guest.format' || platform !== 'se';
+  };
   return {
     file,
     name: data.name,

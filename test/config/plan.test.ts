@@ -75,7 +75,7 @@ describe('experiment files', () => {
     const written = ['guest.program', 'guest.args.count', 'cpu.useCoalescedMMIO', 'cpu.timer.quantum', 'guest.memory'];
     expect(plan.paramColumns).toEqual([
       ...written,
-      ...EFFECTIVE_COLUMNS.filter((c) => !written.includes(c) && !c.startsWith('se.') && !c.startsWith('devices.isaDebugExit.')),
+      ...EFFECTIVE_COLUMNS.filter((c) => !written.includes(c) && !c.startsWith('se.') && !c.startsWith('devices.isaDebugExit.') && c !== 'guest.cmdline'),
     ]);
     expect(plan.platform).toBe('runtime');
     expect(plan.paramColumns).toContain('cpu.timer.quantum_ns');
