@@ -57,8 +57,14 @@ function imageProblems(plans: ExperimentPlan[]): string[] {
         for (const problem of seProblems(plan, point, imagePath)) if (!problems.includes(problem)) problems.push(problem);
         continue;
       }
+      // A module that is not there is named where it is written; the image is checked with the others.
+      const modules = guest.format === 'multiboot' ? multibootModules(plan, point) : [];
+      const missingModules = modules.flatMap((m, i) =>
+        existsSync(m.path) ? [] : [`${point.locate(['guest', 'modules', i])}: guest.modules: ${m.path} does not exist`],
+      );
       try {
-        const boot = guest.format === 'multiboot' ? { kernelName: guest.image!, append: guest.cmdline, modules: multibootModules(plan, point) } : undefined;
+        const present = modules.filter((m) => existsSync(m.path));
+        const boot = guest.format === 'multiboot' ? { kernelName: guest.image!, append: guest.cmdline, modules: present } : undefined;
         nativeCore().checkImage({ imagePath, imageFormat: guest.format, memoryBytes: guest.memory, boot });
       } catch (error) {
         if (!isNativeError(error)) throw error;
@@ -66,6 +72,7 @@ function imageProblems(plans: ExperimentPlan[]): string[] {
         const field = error.code === 'image-too-big' ? 'memory' : guest.program !== undefined ? 'program' : 'image';
         problems.push(`${point.locate(['guest', field])}: guest.${field}: ${error.message}`);
       }
+      problems.push(...missingModules);
     }
   }
   return problems;

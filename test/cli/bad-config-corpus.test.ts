@@ -55,6 +55,14 @@ const CORPUS: BadConfig[] = [
     problems: ['e.yaml:2:8: guest.args is for a bundled program or an image; a Linux program (guest.binary) takes guest.argv and guest.env'],
   },
   {
+    what: 'a missing multiboot module and a missing kernel: both, in file order',
+    yaml: 'name: e\nguest: { image: k.elf, format: multiboot, modules: [nothere.bin] }\n',
+    problems: [
+      'e.yaml:2:17: guest.image: <dir>/k.elf: cannot open multiboot kernel: No such file or directory (errno 2)',
+      'e.yaml:2:53: guest.modules: <dir>/nothere.bin does not exist',
+    ],
+  },
+  {
     what: 'a multiboot key on an ELF image',
     yaml: 'name: e\nguest: { image: x.elf, cmdline: hello }\n',
     problems: ['e.yaml:2:8: guest.cmdline and guest.modules are for a multiboot kernel (guest.format: multiboot)'],
