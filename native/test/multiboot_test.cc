@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "boot/multiboot.hh"
+#include "elf_header.hh"
 #include "expect_error.hh"
 #include "temp_dir.hh"
 
@@ -75,17 +76,7 @@ struct Elf {
   std::vector<uint8_t> payload;
 
   Elf(unsigned char elfClass, uint16_t machine) {
-    std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
-    eh.e_ident[EI_CLASS] = elfClass;
-    eh.e_ident[EI_DATA] = ELFDATA2LSB;
-    eh.e_ident[EI_VERSION] = EV_CURRENT;
-    eh.e_type = ET_EXEC;
-    eh.e_machine = machine;
-    eh.e_version = EV_CURRENT;
-    eh.e_entry = kLoad + 12;
-    eh.e_phoff = sizeof(Ehdr);
-    eh.e_ehsize = sizeof(Ehdr);
-    eh.e_phentsize = sizeof(Phdr);
+    eh = test::elfHeader<Ehdr, Phdr>(elfClass, machine, ET_EXEC, kLoad + 12, 0);  // e_phnum: once ph is known
     uint32_t flags = mb::kPageAlignModules | mb::kNeedMemoryInfo;
     put32(payload, mb::kHeaderMagic);
     put32(payload, flags);
