@@ -255,6 +255,29 @@ class ExceptionPort : public Device {
   const se::AddressSpace& space_;
 };
 
+// The signal Linux sends for an exception other than a page or protection
+// fault (those are SIGSEGV, handled apart because they name an address).
+struct LinuxSignal {
+  const char* name;
+  int number;
+};
+
+LinuxSignal signalFor(uint8_t vector) {
+  switch (vector) {
+    case 0:   // #DE
+    case 16:  // #MF
+    case 19:  // #XM
+      return {"SIGFPE", 8};
+    case 6:  // #UD
+      return {"SIGILL", 4};
+    case 1:  // #DB
+    case 3:  // #BP
+      return {"SIGTRAP", 5};
+    default:
+      return {"SIGBUS", 7};
+  }
+}
+
 std::string ExceptionPort::where(uint64_t va) const {
   for (const se::Mapping& m : space_.mappings())
     if (va >= m.start && va < m.end) return " (in " + (m.name.empty() ? std::string("an anonymous mapping") : m.name) + ")";
@@ -278,10 +301,10 @@ void ExceptionPort::write(uint64_t, uint64_t value, unsigned) {
   } else if (vector == 13 || vector == 12) {
     cpu_.requestStop(RunOutcome{false, "segfault", "SIGSEGV: general protection fault (" + std::to_string(vector) + ") at " + at, 128 + 11});
   } else {
-    const char* signal = vector == 0 || vector == 16 || vector == 19 ? "SIGFPE" : vector == 6 ? "SIGILL" : vector == 3 || vector == 1 ? "SIGTRAP" : "SIGBUS";
-    int number = vector == 0 || vector == 16 || vector == 19 ? 8 : vector == 6 ? 4 : vector == 3 || vector == 1 ? 5 : 7;
+    LinuxSignal signal = signalFor(vector);
     cpu_.requestStop(RunOutcome{false, "guest-exception",
-                                std::string(signal) + ": exception " + std::to_string(vector) + " at " + at, 128 + number});
+                                std::string(signal.name) + ": exception " + std::to_string(vector) + " at " + at,
+                                128 + signal.number});
   }
 }
 

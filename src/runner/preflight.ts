@@ -59,11 +59,12 @@ function imageProblems(plans: ExperimentPlan[]): string[] {
       }
       // A module that is not there is named where it is written; the image is checked with the others.
       const modules = guest.format === 'multiboot' ? multibootModules(plan, point) : [];
+      const missing = modules.map((m) => !existsSync(m.path));
       const missingModules = modules.flatMap((m, i) =>
-        existsSync(m.path) ? [] : [`${point.locate(['guest', 'modules', i])}: guest.modules: ${m.path} does not exist`],
+        missing[i] ? [`${point.locate(['guest', 'modules', i])}: guest.modules: ${m.path} does not exist`] : [],
       );
       try {
-        const present = modules.filter((m) => existsSync(m.path));
+        const present = modules.filter((_, i) => !missing[i]);
         const boot = guest.format === 'multiboot' ? { kernelName: guest.image!, append: guest.cmdline, modules: present } : undefined;
         nativeCore().checkImage({ imagePath, imageFormat: guest.format, memoryBytes: guest.memory, boot });
       } catch (error) {
