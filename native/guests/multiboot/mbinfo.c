@@ -8,15 +8,15 @@
  * (about 1 us each), so the whole run is a few thousand instructions. */
 #include <stdint.h>
 
-#define COM1 0x3f8
-#define COM1_LSR (COM1 + 5)
-#define LSR_THR_EMPTY 0x20
+#include "console.h"
+#include "debug_exit.h"
+#include "io.h"
+
 #define FW_CFG_SELECTOR 0x510
 #define FW_CFG_DATA 0x511
 #define FW_CFG_SIGNATURE 0x0000
 #define FW_CFG_RAM_SIZE 0x0003
 #define FW_CFG_NB_CPUS 0x0005
-#define DEBUG_EXIT_PORT 0xf4
 
 #define MB_BOOTLOADER_MAGIC 0x2badb002u
 #define MB_INFO_MEMORY (1u << 0)
@@ -45,59 +45,6 @@ struct __attribute__((packed)) mb_mmap_entry {
   uint64_t length;
   uint32_t type;
 };
-
-static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
-static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
-static inline uint8_t inb(uint16_t port) {
-  uint8_t v;
-  __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-  return v;
-}
-
-static void putc(char c) {
-  while (!(inb(COM1_LSR) & LSR_THR_EMPTY)) {
-  }
-  outb(COM1, (uint8_t)c);
-}
-
-static void puts(const char *s) {
-  while (*s) putc(*s++);
-}
-
-/* At most `max` bytes of a C string, so that a bad pointer cannot run on. */
-static void putsn(const char *s, unsigned max) {
-  for (unsigned i = 0; i < max && s[i]; ++i) putc(s[i]);
-}
-
-static void hex(uint32_t v, int digits) {
-  puts("0x");
-  for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) putc("0123456789abcdef"[(v >> shift) & 15]);
-}
-
-static void hex64(uint64_t v) {
-  hex((uint32_t)(v >> 32), 8);
-  for (int shift = 28; shift >= 0; shift -= 4) putc("0123456789abcdef"[((uint32_t)v >> shift) & 15]);
-}
-
-static void dec(uint32_t v) {
-  char buf[10];
-  int n = 0;
-  do {
-    buf[n++] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  while (n) putc(buf[--n]);
-}
-
-static int failures;
-
-static void check(int ok, const char *what) {
-  if (ok) return;
-  ++failures;
-  puts("FAIL: ");
-  puts(what);
-  putc('\n');
-}
 
 static void fw_cfg_select(uint16_t key) { outw(FW_CFG_SELECTOR, key); }
 
@@ -210,5 +157,5 @@ void kmain(uint32_t magic, const struct mb_info *info) {
   check(ram != 0 && cpus != 0, "fw_cfg RAM size or CPU count is 0");
 
   puts(failures ? "mbinfo: FAILED\n" : "mbinfo: ok\n");
-  outb(DEBUG_EXIT_PORT, failures ? 1 : 0);
+  debug_exit(failures ? 1 : 0);
 }
