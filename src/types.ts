@@ -15,6 +15,8 @@ export interface MachineSpec {
    * one is declared in the schema and read in native/src/addon.cc, nowhere else.
    */
   cpu: NormalizedPoint['cpu'];
+  /** The point's `machine` section as normalized (cpus, irqchip), read by its YAML names like `cpu`. */
+  machine: NormalizedPoint['machine'];
   /** 0: no limit. */
   maxTicks: number;
   maxInsts: number;

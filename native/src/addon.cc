@@ -167,6 +167,10 @@ kx::MachineConfig machineConfig(const Napi::Object& o) {
   c.memoryBytes = count(o, "memoryBytes");
   c.consolePath = text(o, "consolePath");
   readCpu(object(field(o, "cpu"), "cpu"), c);
+  Napi::Object machine = object(field(o, "machine"), "machine");
+  c.cpus = static_cast<unsigned>(count(machine, "cpus", kx::kMaxCpus));
+  static constexpr std::array<const char*, 2> kIrqchips = {"user", "kernel"};
+  c.kernelIrqchip = choice(machine, "irqchip", kIrqchips) == 1;
   c.cpu.maxTicks = count(o, "maxTicks");
   c.cpu.maxInsts = count(o, "maxInsts");
   c.dumpEveryTicks = count(o, "dumpEveryTicks");
@@ -268,7 +272,9 @@ Napi::Value RunMachine(const Napi::CallbackInfo& info) {
     for (size_t i = 0; i < r.series.size(); ++i) series.Set(i, statLinesObject(env, r.series[i]));
     out.Set("series", series);
     out.Set("kvmStats", statValuesObject(env, r.kvmStats));
-    out.Set("deviceStats", statValuesObject(env, r.deviceStats));
+    Napi::Object deviceStats = statValuesObject(env, r.deviceStats);
+    for (const auto& [name, value] : r.vcpuStats) deviceStats.Set(name, Napi::Number::New(env, static_cast<double>(value)));
+    out.Set("deviceStats", deviceStats);
     out.Set("tscHz", r.tscHz);
     out.Set("tscSource", r.tscSource);
     out.Set("timerResolutionNs", Napi::Number::New(env, static_cast<double>(r.timerResolutionNs)));
@@ -359,6 +365,7 @@ Napi::Value StatNames(const Napi::CallbackInfo& info) {
   out.Set("devices", stringArray(env, kx::deviceStatNames(false)));
   out.Set("pc", stringArray(env, kx::deviceStatNames(true)));
   out.Set("se", stringArray(env, kx::seStatNames()));
+  out.Set("vcpu", stringArray(env, kx::vcpuStatNames()));
   return out;
 }
 

@@ -6,7 +6,10 @@
 #include <optional>
 
 #include "boot/boot_state.hh"
+#include "boot/cpu_topology.hh"
 #include "boot/layout.hh"
+#include "boot/mp_table.hh"
+#include "cpu/cpu_group.hh"
 #include "cpu/host_clock.hh"
 #include "devices/guest_fault.hh"
 #include "devices/hypercall_port.hh"
@@ -21,11 +24,13 @@
 #include "devices/serial16550.hh"
 #include "devices/sim_control.hh"
 #include "devices/sink.hh"
+#include "kvm/irqchip.hh"
 #include "kvm/kvm_device.hh"
 #include "sim/core_error.hh"
 #include "kvm/vcpu.hh"
 #include "kvm/vm.hh"
 #include "run_control.hh"
+#include "secondary_cpus.hh"
 
 namespace kx {
 
@@ -79,8 +84,8 @@ class SimControlActions : public RunControl, public SimControlHandler, public De
 // (guest.format: multiboot); ours stay where they do not collide
 // (docs/guest-abi.md, the port map).
 struct LegacyPc {
-  LegacyPc(const PcConfig& pc, uint64_t ramBytes, SimControlActions& actions, CmosRtc::Clock seconds)
-      : debugExit(actions, pc.debugExitPort, pc.debugExitSize), fwCfg(ramBytes, 1), cmos(ramBytes, std::move(seconds)),
+  LegacyPc(const PcConfig& pc, uint64_t ramBytes, unsigned cpus, SimControlActions& actions, CmosRtc::Clock seconds)
+      : debugExit(actions, pc.debugExitPort, pc.debugExitSize), fwCfg(ramBytes, cpus), cmos(ramBytes, std::move(seconds)),
         i8042(actions) {}
   IsaDebugExit debugExit;  // -device isa-debug-exit
   FwCfg fwCfg;             // QEMU's firmware configuration interface
@@ -111,9 +116,9 @@ struct Attachment {
 };
 
 struct Devices {
-  Devices(std::FILE* console, SimControlHandler& control, M5OpsHandler& m5, CpuRegisters& registers, EventQueue& events,
-          InterruptLines& irqs, std::function<void()> onHypercall)
-      : serial(console), simControl(control), m5ops(registers, m5), timer(events, irqs), hypercalls(std::move(onHypercall)) {}
+  Devices(std::FILE* console, IrqLine* serialIrq, SimControlHandler& control, M5OpsHandler& m5, CpuRegisters& registers,
+          EventQueue& events, InterruptLines& irqs, std::function<void()> onHypercall)
+      : serial(console, serialIrq ? *serialIrq : unconnectedIrqLine()), simControl(control), m5ops(registers, m5), timer(events, irqs), hypercalls(std::move(onHypercall)) {}
   Serial16550 serial;
   SimControl simControl;
   M5Ops m5ops;
@@ -124,7 +129,7 @@ struct Devices {
 
   std::vector<Attachment> attachments() {
     return {
-        {true, Serial16550::kCom1, Serial16550::kSize, &serial, false},     // COM1, polled
+        {true, Serial16550::kCom1, Serial16550::kSize, &serial, false},     // COM1; IRQ 4 with the in-kernel irqchip
         {true, SimControl::kPortBase, SimControl::kSize, &simControl, false},  // guest requests by port
         {false, SimControl::kMmioBase, SimControl::kSize, &simControl, false}, // the same by MMIO
         {false, M5Ops::kMmioBase, M5Ops::kSize, &m5ops, false},                // gem5's m5ops, address mode
@@ -195,7 +200,7 @@ std::vector<std::string> deviceStatNames(bool pc) {
   } noRegisters;
   EventQueue events([] { return uint64_t{0}; });
   InterruptLines irqs;
-  Devices devices(nullptr, none, none, noRegisters, events, irqs, [] {});
+  Devices devices(nullptr, nullptr, none, none, noRegisters, events, irqs, [] {});
   std::vector<Device*> all = devices.all();
   // The legacy set takes SimControlActions in a run; its names need none.
   IsaDebugExit debugExit(noExit);
@@ -208,6 +213,12 @@ std::vector<std::string> deviceStatNames(bool pc) {
   std::vector<std::string> names;
   for (const auto& entry : collectDeviceStats(all)) names.push_back(entry.first);
   if (pc) names.push_back("exitCode");  // isa-debug-exit's code, as QEMU's process status
+  return names;
+}
+
+std::vector<std::string> vcpuStatNames() {
+  std::vector<std::string> names;
+  for (const StatLine& line : vcpuStatLines(CpuCounters{}, ClockParams{1, 1})) names.push_back(line.name);
   return names;
 }
 
@@ -227,27 +238,53 @@ LoadedImage checkImage(const std::string& path, ImageFormat format, uint64_t mem
   return LoadedImage{kernel.entry, kernel.kernelStart, kernel.end};
 }
 
+namespace {
+
+void checkMachineShape(const MachineConfig& config, bool pc) {
+  if (config.cpus < 1 || config.cpus > kMaxCpus)
+    throw CoreError("machine-config", "machine.cpus must be between 1 and " + std::to_string(kMaxCpus) + "; got " +
+                                          std::to_string(config.cpus));
+  if ((config.cpus > 1 || config.kernelIrqchip) && !pc)
+    throw CoreError("machine-config", "machine.cpus and machine.irqchip: kernel are for multiboot kernels (guest.format: multiboot)");
+  if (config.cpus > 1 && !config.kernelIrqchip)
+    throw CoreError("machine-config", "machine.cpus: " + std::to_string(config.cpus) +
+                                          " needs machine.irqchip: kernel (the other vCPUs start through their LAPICs' INIT and SIPI)");
+  if (config.cpus > 1 && config.dumpEveryTicks != 0)
+    throw CoreError("machine-config", "stats.dumpEvery is not supported with machine.cpus > 1 yet");
+}
+
+}  // namespace
+
 MachineResult runMachine(const MachineConfig& config) {
   checkMemorySize(config.memoryBytes);
   if (config.dumpEveryTicks != 0 && config.dumpEveryTicks < kMinDumpEveryTicks)
     throw CoreError("stats-dump-period", "stats.dumpEvery must be at least 1ms (each snapshot kicks the vCPU out); got " +
                                             decimal(static_cast<double>(config.dumpEveryTicks) / 1e9) + " ms");
+  const bool pc = config.imageFormat == ImageFormat::Multiboot;
+  checkMachineShape(config, pc);
   KvmDevice kvm(config.kvmDevice);
   for (const RequiredCapability& cap : kRequiredCapabilities) kvm.requireExtension(cap.id, (std::string("KVM_CAP_") + cap.name).c_str());
 
   Vm vm(kvm);
   vm.setTssAddress(layout::kVmxTssAddress);
   GuestMemory memory(config.memoryBytes);
-  const bool pc = config.imageFormat == ImageFormat::Multiboot;
+  std::optional<KernelIrqchip> irqchip;
+  if (config.kernelIrqchip) irqchip.emplace(vm);
 
-  Vcpu vcpu(vm, 0);
-  vcpu.setCpuid(kvm.supportedCpuid());
+  std::vector<kvm_cpuid_entry2> cpuid = kvm.supportedCpuid();
+  std::vector<std::unique_ptr<Vcpu>> vcpus;
+  for (unsigned i = 0; i < config.cpus; ++i) {
+    vcpus.push_back(std::make_unique<Vcpu>(vm, i));
+    vcpus.back()->setCpuid(cpuidForVcpu(cpuid, i, config.cpus));
+  }
+  Vcpu& vcpu = *vcpus.front();  // the boot vCPU; the others wait for its INIT/SIPI
   TscFrequency tsc = tscFrequency(vcpu.tscKhz());
   kvm_sregs sregs = vcpu.getSregs();
   if (pc) {
     // Booted as QEMU's -kernel boots it: none of our runtime's structures.
     MultibootImage kernel = loadMultiboot(config.imagePath, memory, config.pc.boot);
     writeMultibootGdt(memory);
+    if (config.kernelIrqchip) writeMpTable(memory, kMpTableAddress, MpTableSpec{config.cpus, cpuSignature(cpuid)});
     setProtectedModeSregs(sregs);
     vcpu.setSregs(sregs);
     vcpu.setRegs(multibootRegs(kernel.entry, kernel.infoAddress));
@@ -267,17 +304,28 @@ MachineResult runMachine(const MachineConfig& config) {
   FilePtr console = openConsole(config.consolePath);
   Bus io("port-IO"), mmio("MMIO");
   CpuParams params = hostCpuParams(config.cpu, tsc.hz, config.kvmDevice, result);
-  KvmCpu cpu(vcpu, io, mmio, params);
+  params.kernelIrqchip = config.kernelIrqchip;
+  std::optional<CpuGroup> group;
+  if (config.cpus > 1) group.emplace(config.cpus);
+  KvmCpu cpu(vcpu, io, mmio, params, group ? &*group : nullptr);
+  CpuRegisters& registers = group ? group->servicingRegisters() : cpu.registers();
+  cpu.registers();  // sync the boot vCPU's registers on every exit in either case
   SimControlActions actions(cpu, memory, params.clock, result.dumps, config.pc.debugExitSuccess);
 
-  Devices devices(console.get(), actions, actions, cpu.registers(), cpu.events(), cpu.interrupts(),
-                  [&cpu] { cpu.countHypercall(); });
+  std::optional<GsiLine> serialIrq;
+  if (irqchip) serialIrq.emplace(*irqchip, Serial16550::kCom1Irq);
+  Devices devices(console.get(), serialIrq ? &*serialIrq : nullptr, actions, actions, registers, cpu.events(),
+                  cpu.interrupts(), [&cpu] { cpu.countHypercall(); });
   std::vector<Device*> all = devices.all();
-  for (const Attachment& a : devices.attachments()) (a.pio ? io : mmio).attach(a.base, a.size, *a.device);
+  for (const Attachment& a : devices.attachments()) {
+    // Our runtime's timer injects from user space, which an in-kernel irqchip rules out.
+    if (config.kernelIrqchip && a.device == &devices.timer) continue;
+    (a.pio ? io : mmio).attach(a.base, a.size, *a.device);
+  }
   const int64_t epoch = config.pc.rtcEpochSeconds;
   std::optional<LegacyPc> legacy;
   if (pc) {
-    legacy.emplace(config.pc, memory.size(), actions,
+    legacy.emplace(config.pc, memory.size(), config.cpus, actions,
                    [&cpu, epoch] { return epoch + static_cast<int64_t>(cpu.ticksSinceStart() / 1000000000000ull); });
     legacy->attach(io);
     for (Device* d : legacy->all()) all.push_back(d);
@@ -287,7 +335,15 @@ MachineResult runMachine(const MachineConfig& config) {
 
   PeriodicDumps periodicDumps(cpu, config.dumpEveryTicks, params.clock, result.series);
 
-  runAndReport(cpu, vcpu, params.clock, result);
+  std::vector<const Vcpu*> allVcpus;
+  for (const auto& v : vcpus) allVcpus.push_back(v.get());
+  std::optional<SecondaryCpus> others;
+  if (group) {
+    std::vector<Vcpu*> aps;
+    for (size_t i = 1; i < vcpus.size(); ++i) aps.push_back(vcpus[i].get());
+    others.emplace(aps, io, mmio, params, *group);
+  }
+  runAndReport(cpu, allVcpus, params.clock, result, others ? &*others : nullptr);
   result.deviceStats = collectDeviceStats(all);
   if (pc && result.outcome.guestStatus >= 0) result.deviceStats.emplace_back("exitCode", result.outcome.guestStatus);
   result.seriesDropped = periodicDumps.dropped();

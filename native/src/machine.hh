@@ -58,7 +58,13 @@ struct MachineConfig {
   std::string consolePath;                    // empty: discard guest output
   uint64_t dumpEveryTicks = 0;                // stats.dumpEvery; 0: no periodic snapshots
   PcConfig pc;  // for ImageFormat::Multiboot
+  // machine.cpus and machine.irqchip (multiboot kernels only, for now).
+  unsigned cpus = 1;
+  bool kernelIrqchip = false;
 };
+
+// machine.cpus at most: one host thread each; the MP table could list 255.
+constexpr unsigned kMaxCpus = 64;
 
 struct MachineResult {
   RunOutcome outcome;
@@ -68,6 +74,7 @@ struct MachineResult {
   uint64_t seriesDropped = 0;                 // periods past the series' bound, not kept
   StatValues kvmStats;                       // the kernel's counters, deltas over the run
   StatValues deviceStats;                    // "<device>.<stat>"
+  StatValues vcpuStats;                      // "cpu<N>.<stat>", with several vCPUs
   // How the numbers were made, for provenance columns.
   double tscHz = 0;
   std::string tscSource;
@@ -104,5 +111,7 @@ void checkMemorySize(uint64_t memoryBytes);
 std::vector<std::string> cpuStatNames();
 // With `pc`, also QEMU's legacy devices (a multiboot guest's machine).
 std::vector<std::string> deviceStatNames(bool pc);
+// Each vCPU's own statistics with several vCPUs, reported as "cpu<N>.<stat>".
+std::vector<std::string> vcpuStatNames();
 
 }  // namespace kx

@@ -14,12 +14,22 @@ void RunControl::exit(uint32_t status) {
   cpu_.requestStop(RunOutcome{status == 0, "guest-exit", detail, status});
 }
 
+bool RunControl::refusedWithSeveralCpus(const char* request) {
+  if (!cpu_.grouped()) return false;
+  // Another vCPU's counters belong to its thread, mid-quantum: neither reset nor read from here.
+  cpu_.requestStop(RunOutcome{false, "unsupported-stats-request",
+                              std::string("the guest asked to ") + request + ", which machine.cpus > 1 does not support yet", -1});
+  return true;
+}
+
 void RunControl::resetStats() {
+  if (refusedWithSeveralCpus("reset the statistics")) return;
   cpu_.resetCounters();
   for (Device* d : devices_) d->resetStats();
 }
 
 void RunControl::dumpStats() {
+  if (refusedWithSeveralCpus("dump the statistics")) return;
   if (dumps_.size() < kMaxDumps) dumps_.push_back(statLines(cpu_.counters(), clock_, monotonicSeconds() - start_));
 }
 
@@ -65,14 +75,39 @@ CpuParams hostCpuParams(const CpuParams& configured, double tscHz, const std::st
   return params;
 }
 
-void runAndReport(KvmCpu& cpu, const Vcpu& vcpu, const ClockParams& clock, MachineResult& result) {
-  BinaryStats kernelStats(vcpu.fd());
-  StatValues before = kernelStats.snapshot();
+namespace {
+StatValues kernelSnapshot(const std::vector<BinaryStats>& perVcpu) {
+  StatValues sum;
+  for (const BinaryStats& stats : perVcpu) {
+    StatValues values = stats.snapshot();
+    if (sum.empty()) {
+      sum = std::move(values);
+      continue;
+    }
+    // Every vCPU of one kernel lists the same counters in the same order.
+    for (size_t i = 0; i < sum.size() && i < values.size(); ++i) sum[i].second += values[i].second;
+  }
+  return sum;
+}
+}  // namespace
+
+void runAndReport(KvmCpu& cpu, const std::vector<const Vcpu*>& vcpus, const ClockParams& clock, MachineResult& result,
+                  SecondaryCpus* others) {
+  std::vector<BinaryStats> kernelStats;
+  for (const Vcpu* vcpu : vcpus) kernelStats.emplace_back(vcpu->fd());
+  StatValues before = kernelSnapshot(kernelStats);
   double start = monotonicSeconds();
   result.outcome = cpu.run();
+  std::vector<CpuCounters> perCpu{cpu.counters()};
+  if (others)
+    for (const CpuCounters& c : others->join()) perCpu.push_back(c);
   double hostSeconds = monotonicSeconds() - start;
-  result.kvmStats = statDelta(before, kernelStats.snapshot());
-  result.stats = statLines(cpu.counters(), clock, hostSeconds);
+  result.kvmStats = statDelta(before, kernelSnapshot(kernelStats));
+  result.stats = statLines(machineCounters(perCpu), clock, hostSeconds);
+  if (perCpu.size() > 1)
+    for (size_t i = 0; i < perCpu.size(); ++i)
+      for (const StatLine& line : vcpuStatLines(perCpu[i], clock))
+        result.vcpuStats.emplace_back("cpu" + std::to_string(i) + "." + line.name, static_cast<uint64_t>(line.value));
   result.timerResolutionNs = cpu.timerResolutionNs();
   result.quantumNs = cpu.effectiveQuantumNs();
 }

@@ -13,6 +13,7 @@
 #include "devices/m5ops.hh"
 #include "kvm/vcpu.hh"
 #include "machine.hh"
+#include "secondary_cpus.hh"
 
 namespace kx {
 
@@ -37,6 +38,7 @@ class RunControl : public M5OpsHandler {
   KvmCpu& cpu_;
 
  private:
+  bool refusedWithSeveralCpus(const char* request);
   static constexpr size_t kMaxDumps = 10000;  // a guest cannot make us hoard memory
   std::vector<Device*> devices_;
   ClockParams clock_;
@@ -70,8 +72,12 @@ CpuParams hostCpuParams(const CpuParams& configured, double tscHz, const std::st
 
 // Runs the CPU to its end and fills in what every machine reports: the
 // outcome, gem5's statistics, the kernel's counters over the run, and how
-// the timer was set.
-void runAndReport(KvmCpu& cpu, const Vcpu& vcpu, const ClockParams& clock, MachineResult& result);
+// the timer was set. With several vCPUs, `cpu` is the boot vCPU's, `vcpus`
+// lists them all, and `others` runs the rest: the statistics are the
+// machine's (machineCounters), each vCPU's own are "cpu<N>.<stat>" device
+// columns, and the kernel's counters are summed over the vCPUs.
+void runAndReport(KvmCpu& cpu, const std::vector<const Vcpu*>& vcpus, const ClockParams& clock, MachineResult& result,
+                  SecondaryCpus* others = nullptr);
 
 // "<device>.<stat>" for each counter the devices keep.
 DeviceStats collectDeviceStats(const std::vector<Device*>& devices);

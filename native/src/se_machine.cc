@@ -422,7 +422,7 @@ MachineResult runSeMachine(const SeConfig& config) {
   control.watch({&m5ops, &syscallPort});
   PeriodicDumps periodicDumps(cpu, config.dumpEveryTicks, params.clock, result.series);
 
-  runAndReport(cpu, vcpu, params.clock, result);
+  runAndReport(cpu, {&vcpu}, params.clock, result);
   // Empty when the program neither exited nor died of a signal (the run stopped it).
   if (result.outcome.guestStatus >= 0) result.deviceStats.emplace_back("exitCode", result.outcome.guestStatus);
   result.deviceStats.emplace_back("numSyscalls", syscalls.numSyscalls());

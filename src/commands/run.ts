@@ -7,7 +7,7 @@ import { integerOption } from '../cli/parse-args.js';
 import { loadExperiment, type ExperimentPlan } from '../config/load-experiment.js';
 import { UsageError, signalExitStatus, signalledDuring } from '../errors.js';
 import { nativeCore } from '../native/addon.js';
-import type { ColumnSet } from '../results/columns.js';
+import { vcpuColumns, type ColumnSet } from '../results/columns.js';
 import { exists } from '../results/durable-csv.js';
 import { moveToNewGeneration } from '../results/generations.js';
 import { prepareOutputFolder } from '../results/output-dir.js';
@@ -109,7 +109,7 @@ async function runCommand(args: ParsedArgs, io: CommandIO): Promise<number> {
       if (io.signal.aborted) return signalExitStatus(io.signal.reason);
       const out = outputs[i];
       if (!(resume && (await exists(out.csv)))) await keepEarlierResults(io, plan.name, out);
-      const devices = { runtime: statNames.devices, pc: statNames.pc, se: statNames.se }[plan.platform];
+      const devices = [...{ runtime: statNames.devices, pc: statNames.pc, se: statNames.se }[plan.platform], ...vcpuColumns(plan.cpus, statNames.vcpu)];
       const columns: ColumnSet = { params: plan.paramColumns, stats: [...statNames.cpu, 'instsSource'], devices, kvm: kvmStatNames };
       let outcome;
       try {

@@ -78,6 +78,12 @@ export interface NormalizedPoint {
     /** Host time after which the run is killed (status timeout); above zero. Default: 60s. */
     wallTimeout: number;
   };
+  machine: {
+    /** format: multiboot: user keeps the interrupt controller in the runner (injected vectors, no PIC, IOAPIC or PIT); kernel creates KVM's in-kernel PICs, IOAPIC, LAPICs and PIT, wired as QEMU wires them, with an MP table describing them. */
+    irqchip: "user" | "kernel";
+    /** format: multiboot, with irqchip: kernel: the number of vCPUs, one host thread each; the first boots the kernel, the others wait for its INIT and SIPI. */
+    cpus: number;
+  };
   devices: {
     /** An IO or MMIO access that no device claims: count it (reads return all ones) or fail the run. */
     unclaimedAccess: "count" | "fail";

@@ -8,6 +8,7 @@ import { parseSweep, SweepError, type Point, type Sweep, type SweptValue } from 
 import { runId } from '../sweep/run-id.js';
 import { argsString, normalizePoint, schemaDefault, type NormalizedPoint } from './experiment.js';
 import { readExperimentFile } from './experiment-file.js';
+import { machineProblems } from './machine-checks.js';
 import { locate, parseSource, type SourceFile, type YamlPath } from './source.js';
 import { sweepSizeProblem } from './sweep-bounds.js';
 import { EFFECTIVE_COLUMNS } from './effective-params.js';
@@ -29,6 +30,8 @@ export interface ExperimentPlan {
   paramColumns: string[];
   /** Which machine runs it, which picks its columns: our runtime's, QEMU's PC (a multiboot kernel), or SE mode (a Linux program). */
   platform: 'runtime' | 'pc' | 'se';
+  /** The most vCPUs any point has (machine.cpus): with more than one, each has its cpu<N>.<stat> columns. */
+  cpus: number;
   /** How many points the sweep has after exclusions (counted when the file was checked). */
   pointCount: number;
   /** The points in expansion order, each planned when the walk reaches it; every call walks again from the first. */
@@ -99,8 +102,10 @@ function planPoint(source: SourceFile, base: Raw, point: Point, index: number, c
     return swept ? locate(source, swept.origin) : locate(source, path, key);
   };
   const problems = validateData(source, doc, where);
-  if (problems.length > 0) return problems.map((p) => (point.length ? `${p} (in sweep point ${index})` : p));
-  return { index, params: paramsOf(doc, columns), normalized: normalizePoint(doc), locate: (path) => where(path) };
+  const normalized = problems.length === 0 ? normalizePoint(doc) : undefined;
+  if (normalized) problems.push(...machineProblems(normalized).map((p) => `${where(p.at)}: ${p.message}`));
+  if (problems.length > 0 || !normalized) return problems.map((p) => (point.length ? `${p} (in sweep point ${index})` : p));
+  return { index, params: paramsOf(doc, columns), normalized, locate: (path) => where(path) };
 }
 
 // Outside planPoint, so that no closure kept for later (locate) holds the point's document.
@@ -127,11 +132,12 @@ interface Duplicate {
  * id in a map (about 150 bytes a point, measured) until this pass ends, not
  * while the sweep runs.
  */
-function checkPoints(name: string, points: Iterable<PlannedPoint | string[]>): { count: number; duplicate?: Duplicate } {
+function checkPoints(name: string, points: Iterable<PlannedPoint | string[]>): { count: number; cpus: number; duplicate?: Duplicate } {
   const problems = new Set<string>();
   const pointById = new Map<string, number>();
   let duplicate: Duplicate | undefined;
   let count = 0;
+  let cpus = 1;
   for (const point of points) {
     count++;
     if (Array.isArray(point)) {
@@ -139,6 +145,7 @@ function checkPoints(name: string, points: Iterable<PlannedPoint | string[]>): {
       if (problems.size === MAX_PROBLEMS) break;
       continue;
     }
+    cpus = Math.max(cpus, point.normalized.machine.cpus);
     // Hashed with guest.args as the guest reads them (1 and "1" are both "n=1"), which also finds any two points
     // with one run id. Repeat 0 stands for every repeat: two points share the ids of all their repeats or of none.
     const id = runId(name, { ...point.normalized, guest: { ...point.normalized.guest, args: argsString(point.normalized.guest.args) } }, 0);
@@ -147,7 +154,7 @@ function checkPoints(name: string, points: Iterable<PlannedPoint | string[]>): {
     else duplicate ??= { twin, index: point.index };
   }
   if (problems.size > 0) throw new InputError([...problems]);
-  return { count, duplicate };
+  return { count, cpus, duplicate };
 }
 
 /** Point `index` of a sweep (after exclusions), walked to again: only the refusal of a duplicate needs one. */
@@ -195,7 +202,7 @@ export function planExperiment(file: string, text: string): ExperimentPlan {
     let index = 0;
     for (const point of sweep.points()) yield planPoint(source, base, point, index++, columns);
   }
-  const { count: pointCount, duplicate } = checkPoints(data.name, planned());
+  const { count: pointCount, cpus, duplicate } = checkPoints(data.name, planned());
   if (duplicate) throw new InputError([duplicateProblem(source, sweep, duplicate)]);
   if (pointCount === 0) throw new InputError([`${locate(source, ['sweep', 'exclude'])}: every combination of the sweep is excluded`]);
   // The schema lets a guest be one kind only, so every point is of the kind the file names.
@@ -203,7 +210,7 @@ export function planExperiment(file: string, text: string): ExperimentPlan {
   // Each platform's own keys: SE mode's, and a multiboot kernel's (its command line, QEMU's isa-debug-exit).
   const own = (column: string) => {
     if (column.startsWith('se.')) return platform === 'se';
-    if (column.startsWith('devices.isaDebugExit.') || column === 'guest.cmdline') return platform === 'pc';
+    if (column.startsWith('devices.isaDebugExit.') || column.startsWith('machine.') || column === 'guest.cmdline') return platform === 'pc';
     return column !== 'guest.format' || platform !== 'se';
   };
   return {
@@ -214,6 +221,7 @@ export function planExperiment(file: string, text: string): ExperimentPlan {
     paramColumns: [...new Set([...columns.names, ...EFFECTIVE_COLUMNS.filter(own)])],
     platform,
     pointCount,
+    cpus,
     *points() {
       for (const point of planned()) {
         // checkPoints saw every point plan cleanly; the same input plans the same way again.

@@ -56,7 +56,8 @@ export interface NativeCore {
   };
   probeKvm(device: string): KvmProbe;
   /** devices: a full-system machine's device counters; pc: those and QEMU's legacy devices' (multiboot); se: what an SE run reports instead (exitCode, syscall.<name>, ...). */
-  statNames(): { cpu: string[]; devices: string[]; se: string[]; pc: string[] };
+  /** vcpu: one vCPU's own statistics, which a machine of several reports per vCPU as cpu<N>.<stat>. */
+  statNames(): { cpu: string[]; devices: string[]; se: string[]; pc: string[]; vcpu: string[] };
   /** What an SE run checks before KVM (memory size, the binary and its interpreter, the file layout); throws the run's error. */
   checkSe(spec: { binaryPath: string; exeGuestPath: string; memoryBytes: number; files: SeSpec['files'] }): void;
   /** What the core's MachineConfig holds before the spec is read, in the spec's shape (test/config/parameters.test.ts holds it against the schema). */

@@ -88,7 +88,7 @@ export function rowFor(spec: RunSpec, result: RunResult, header: string[], prove
     ...result.stats,
     ...result.devices,
     ...Object.fromEntries(Object.entries(result.kvm).map(([k, v]) => [`kvm.${k}`, v])),
-    [WITNESS_COLUMN]: witnessVerdict(isKvmFlavour(provenance.kvm_flavour) ? provenance.kvm_flavour : undefined, result),
+    [WITNESS_COLUMN]: witnessVerdict(isKvmFlavour(provenance.kvm_flavour) ? provenance.kvm_flavour : undefined, result, spec.machine.machine.irqchip === 'kernel'),
     ...result.measurement,
     ...provenance,
     start_time: result.startTime,
@@ -97,4 +97,10 @@ export function rowFor(spec: RunSpec, result: RunResult, header: string[], prove
   const row: Record<string, string> = {};
   for (const column of header) row[column] = values[column] === undefined ? '' : String(values[column]);
   return row;
+}
+
+/** With several vCPUs, each one's own statistics as cpu<N>.<stat>; a single vCPU's are the machine's. */
+export function vcpuColumns(cpus: number, names: string[]): string[] {
+  if (cpus < 2) return [];
+  return Array.from({ length: cpus }, (_, i) => names.map((name) => `cpu${i}.${name}`)).flat();
 }

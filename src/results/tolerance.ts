@@ -42,6 +42,9 @@ const GUEST_KERNEL_METRICS = new Set(['kvm.io_exits', 'kvm.mmio_exits', 'kvm.hyp
 const COALESCING_SPLIT_METRICS = new Set(['numMMIO', 'numCoalescedMMIO', 'numIO', 'numCoalescedPIO', 'kvm.mmio_exits', 'kvm.io_exits']);
 
 export function metricClass(metric: string, context: { coalesced: boolean } = { coalesced: false }): MetricClass {
+  // One vCPU's own statistic (machine.cpus > 1) is of the class of the machine's.
+  const perVcpu = /^cpu\d+\.(.+)$/.exec(metric);
+  if (perVcpu) return metricClass(perVcpu[1], context);
   if (context.coalesced && COALESCING_SPLIT_METRICS.has(metric)) return 'host';
   if (TIME_METRICS.has(metric)) return 'time';
   if (HOST_METRICS.has(metric)) return 'host';

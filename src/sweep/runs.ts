@@ -84,7 +84,7 @@ function seSpec(plan: ExperimentPlan, point: PlannedPoint, runDir: string): SeSp
 }
 
 function machineSpec(plan: ExperimentPlan, point: PlannedPoint, context: RunContext, runDir: string): MachineSpec {
-  const { guest, cpu, limits, devices, stats } = point.normalized;
+  const { guest, cpu, machine, limits, devices, stats } = point.normalized;
   return {
     kvmDevice: context.kvmDevice,
     imagePath: imagePathOf(plan, point),
@@ -92,6 +92,7 @@ function machineSpec(plan: ExperimentPlan, point: PlannedPoint, context: RunCont
     args: argsString(guest.args),
     memoryBytes: guest.memory,
     cpu,
+    machine,
     maxTicks: limits.maxTicks ?? 0,
     maxInsts: limits.maxInsts ?? 0,
     instructionCounter: context.counterFor(point),

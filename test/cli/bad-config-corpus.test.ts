@@ -67,6 +67,26 @@ const CORPUS: BadConfig[] = [
     yaml: 'name: e\nguest: { image: x.elf, cmdline: hello }\n',
     problems: ['e.yaml:2:8: guest.cmdline and guest.modules are for a multiboot kernel (guest.format: multiboot)'],
   },
+  {
+    what: 'two vCPUs on the user-space interrupt controller',
+    yaml: 'name: e\nguest: { image: k.elf, format: multiboot }\nmachine: { cpus: 2 }\n',
+    problems: ["e.yaml:3:18: machine.cpus: 2 needs machine.irqchip: kernel (the other vCPUs start through their LAPICs' INIT and SIPI)"],
+  },
+  {
+    what: 'the in-kernel irqchip for a bundled program',
+    yaml: `${HELLO}machine: { irqchip: kernel }\n`,
+    problems: ['e.yaml:3:10: machine.cpus and machine.irqchip: kernel are for multiboot kernels (guest.format: multiboot)'],
+  },
+  {
+    what: 'a vCPU count swept past what one irqchip setting allows, at its sweep entry',
+    yaml: 'name: e\nguest: { image: k.elf, format: multiboot }\nsweep:\n  machine.cpus: [1, 2]\n',
+    problems: ["e.yaml:4:21: machine.cpus: 2 needs machine.irqchip: kernel (the other vCPUs start through their LAPICs' INIT and SIPI) (in sweep point 1)"],
+  },
+  {
+    what: 'several vCPUs with periodic statistics',
+    yaml: 'name: e\nguest: { image: k.elf, format: multiboot }\nmachine: { cpus: 2, irqchip: kernel }\nstats: { dumpEvery: 1ms }\n',
+    problems: ['e.yaml:4:21: stats.dumpEvery is not supported with machine.cpus > 1 yet'],
+  },
   { what: 'a name that is no file name', yaml: 'name: my experiment\nguest: { program: hello }\n', problems: ['e.yaml:1:7: name must match pattern "^[A-Za-z0-9][A-Za-z0-9._-]*$"'] },
   { what: 'hostFactor 0', yaml: `${HELLO}cpu: { hostFactor: 0 }\n`, problems: ['e.yaml:3:20: cpu.hostFactor must be > 0'] },
   { what: 'repeat 0', yaml: `${HELLO}repeat: 0\n`, problems: ['e.yaml:3:9: repeat must be >= 1'] },

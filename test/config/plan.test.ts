@@ -71,11 +71,11 @@ describe('experiment files', () => {
     expect(points).toHaveLength(2 * 3 * 2 - 2);
     expect(plan.pointCount).toBe(points.length);
     // As written or swept, then every effective parameter not already there (cpu.useCoalescedMMIO is), units in the name;
-    // the se.* ones only for a Linux program (guest.binary), isa-debug-exit's only for a multiboot kernel.
+    // the se.* ones only for a Linux program (guest.binary), isa-debug-exit's and machine.* only for a multiboot kernel.
     const written = ['guest.program', 'guest.args.count', 'cpu.useCoalescedMMIO', 'cpu.timer.quantum', 'guest.memory'];
     expect(plan.paramColumns).toEqual([
       ...written,
-      ...EFFECTIVE_COLUMNS.filter((c) => !written.includes(c) && !c.startsWith('se.') && !c.startsWith('devices.isaDebugExit.') && c !== 'guest.cmdline'),
+      ...EFFECTIVE_COLUMNS.filter((c) => !written.includes(c) && !c.startsWith('se.') && !c.startsWith('devices.isaDebugExit.') && !c.startsWith('machine.') && c !== 'guest.cmdline'),
     ]);
     expect(plan.platform).toBe('runtime');
     expect(plan.paramColumns).toContain('cpu.timer.quantum_ns');

@@ -14,6 +14,7 @@ const GOOD: MachineSpec = {
   args: '',
   memoryBytes: 16 << 20,
   cpu: normalizePoint({ guest: { program: 'hello' } }).cpu,
+  machine: normalizePoint({ guest: { program: 'hello' } }).machine,
   maxTicks: 0,
   maxInsts: 0,
   instructionCounter: 'none',
@@ -44,6 +45,8 @@ describe('the addon boundary', () => {
     ['a zone wider than KVM can hold', withCpu({ coalescedMMIO: [{ base: 0, size: 2 ** 33 }] }), 'size must be a whole number from 0 to 4294967295'],
     ['a zone that is not an object', withCpu({ coalescedPIO: [7] }), 'coalescedPIO[0] must be an object'],
     ['a missing CPU parameter', withCpu({ clock: undefined }), 'missing field clock'],
+    ['more vCPUs than a machine may have', { machine: { cpus: 65, irqchip: 'kernel' } }, 'cpus must be a whole number from 0 to 64'],
+    ['an unknown interrupt controller', { machine: { cpus: 1, irqchip: 'qemu' } }, 'irqchip must be one of user, kernel, not "qemu"'],
   ])('refuses %s, naming the field', (_, change, message) => {
     expect(refusal({ ...GOOD, ...change })).toContain(message);
   });

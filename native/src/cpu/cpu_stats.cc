@@ -51,4 +51,34 @@ std::vector<StatLine> statLines(const CpuCounters& c, const ClockParams& clock, 
   };
 }
 
+CpuCounters machineCounters(const std::vector<CpuCounters>& perCpu) {
+  CpuCounters total = perCpu.empty() ? CpuCounters{} : perCpu.front();
+  for (size_t i = 1; i < perCpu.size(); ++i) {
+    const CpuCounters& c = perCpu[i];
+    total.committedInsts += c.committedInsts;
+    total.numVMExits += c.numVMExits;
+    total.numVMHalfEntries += c.numVMHalfEntries;
+    total.numExitSignal += c.numExitSignal;
+    total.numStretchedQuanta += c.numStretchedQuanta;
+    total.numMMIO += c.numMMIO;
+    total.numCoalescedMMIO += c.numCoalescedMMIO;
+    total.numCoalescedPIO += c.numCoalescedPIO;
+    total.numIO += c.numIO;
+    total.numHalt += c.numHalt;
+    total.numInterrupts += c.numInterrupts;
+    total.numHypercalls += c.numHypercalls;
+    total.numUnclaimedIO += c.numUnclaimedIO;
+    total.numUnclaimedMMIO += c.numUnclaimedMMIO;
+  }
+  return total;
+}
+
+std::vector<StatLine> vcpuStatLines(const CpuCounters& c, const ClockParams& clock) {
+  std::vector<StatLine> lines = statLines(c, clock, 0);
+  lines.erase(std::remove_if(lines.begin(), lines.end(),
+                             [](const StatLine& l) { return l.name == "simSeconds" || l.name == "hostSeconds"; }),
+              lines.end());
+  return lines;
+}
+
 }  // namespace kx

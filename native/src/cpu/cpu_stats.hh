@@ -53,4 +53,11 @@ bool simTicksOverflow(const CpuCounters& c, const ClockParams& clock);
 
 std::vector<StatLine> statLines(const CpuCounters& c, const ClockParams& clock, double hostSeconds);
 
+// Several vCPUs (machine.cpus): a machine has one clock, the boot vCPU's
+// (index 0, whose event queue drives the devices' timers; the others are
+// held within a quantum of it), and every event counted on any vCPU.
+CpuCounters machineCounters(const std::vector<CpuCounters>& perCpu);
+// One vCPU's lines: statLines without the machine-wide seconds.
+std::vector<StatLine> vcpuStatLines(const CpuCounters& c, const ClockParams& clock);
+
 }  // namespace kx

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "cpu/coalesced_ring.hh"
+#include "cpu/emulation_failure.hh"
 #include "cpu/exit_decode.hh"
 #include "cpu/exit_reason_name.hh"
 #include "cpu/host_clock.hh"
@@ -14,12 +15,14 @@
 
 namespace kx {
 
-KvmCpu::KvmCpu(Vcpu& vcpu, Bus& io, Bus& mmio, const CpuParams& params)
-    : vcpu_(vcpu), io_(io), mmio_(mmio), params_(params), timer_(vcpu), events_([this] { return now(); }) {
+KvmCpu::KvmCpu(Vcpu& vcpu, Bus& io, Bus& mmio, const CpuParams& params, CpuGroup* group)
+    : vcpu_(vcpu), io_(io), mmio_(mmio), params_(params), group_(group), timer_(vcpu), events_([this] { return now(); }) {
   // As gem5 does, a quantum shorter than the timer can resolve is raised to
   // it; and one shorter than a kick costs here would never let the guest run.
   quantumNs_ = std::max({params.quantumNs, timer_.resolutionNs(), params.kickFloorNs});
-  watchProgress_ = params.kickFloorNs != 0 && quantumNs_ < kWatchedQuantumFloors * params.kickFloorNs;
+  // Not with several vCPUs: a halted vCPU never shows progress, and the
+  // others would wait at every quantum's end for its stretched quanta.
+  watchProgress_ = !group_ && params.kickFloorNs != 0 && quantumNs_ < kWatchedQuantumFloors * params.kickFloorNs;
   if (watchProgress_) vcpu_.syncRegsOnExit();
   if (params.counter == InstructionCounter::Perf) perf_.emplace();
   if (params.counter == InstructionCounter::SingleStep) vcpu_.setGuestDebug(KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP);
@@ -41,7 +44,17 @@ void KvmCpu::countInstructions() {
 }
 
 void KvmCpu::requestStop(RunOutcome outcome) {
-  if (!stop_) stop_ = std::move(outcome);
+  if (group_)
+    group_->requestStop(std::move(outcome));
+  else if (!stop_)
+    stop_ = std::move(outcome);
+}
+
+std::unique_lock<std::mutex> KvmCpu::lockDevices() {
+  if (!group_) return {};
+  std::unique_lock<std::mutex> lock(group_->deviceLock());
+  group_->setServicing(&registers_);
+  return lock;
 }
 
 bool KvmCpu::limitReached() {
@@ -110,11 +123,15 @@ void KvmCpu::onKick() {
 
 RunOutcome KvmCpu::run() {
   kvm_run* run = vcpu_.run();
+  if (group_) group_->enroll();
   if (perf_) perf_->start();
   if (params_.alwaysSyncTC) readThreadContext();
-  while (!stop_) {
-    events_.serviceDue();
-    if (stop_ || limitReached()) break;
+  while (!stopping()) {
+    {
+      std::unique_lock<std::mutex> lock = lockDevices();
+      events_.serviceDue();
+    }
+    if (stopping() || limitReached()) break;
     deliverInterrupts();
     armQuantum();
     if (params_.alwaysSyncTC) writeThreadContext();
@@ -126,12 +143,20 @@ RunOutcome KvmCpu::run() {
     state_ = State::Running;
     if (err == EINTR || (err == 0 && run->exit_reason == KVM_EXIT_INTR)) {
       onKick();
-      drainCoalescedRing();
+      {
+        std::unique_lock<std::mutex> lock = lockDevices();
+        drainCoalescedRing();
+      }
+      if (group_) group_->quantumEnd();
+    } else if (err == EAGAIN) {
+      // A vCPU waiting for SIPI woke up to an INIT or SIPI: KVM has changed
+      // its state and wants it entered again, as QEMU does.
     } else if (err != 0) {
       fail("kvm-run-error", errnoMessage("KVM_RUN", err));
       break;
     } else {
       exitedSinceKick_ = true;
+      std::unique_lock<std::mutex> lock = lockDevices();
       drainCoalescedRing();
       dispatchExit();
     }
@@ -141,7 +166,9 @@ RunOutcome KvmCpu::run() {
   timer_.disarm();
   completePendingAccess();
   countInstructions();
-  return *stop_;
+  if (!group_) return *stop_;
+  group_->leave();
+  return group_->outcome();
 }
 
 void KvmCpu::syncState() {
@@ -171,6 +198,7 @@ void KvmCpu::writeThreadContext() {
 }
 
 void KvmCpu::deliverInterrupts() {
+  if (params_.kernelIrqchip) return;
   kvm_run* run = vcpu_.run();
   if (interrupts_.takeNmi()) {
     vcpu_.injectNmi();
@@ -218,6 +246,7 @@ void KvmCpu::completePendingAccess() {
   registers_.invalidate();
   run->immediate_exit = 0;
   ++counters_.numVMHalfEntries;
+  std::unique_lock<std::mutex> lock = lockDevices();
   drainCoalescedRing();
 }
 
@@ -255,7 +284,8 @@ void KvmCpu::dispatchExit() {
     case KVM_EXIT_INTERNAL_ERROR: {
       std::string detail = "KVM internal error, suberror " + std::to_string(run->internal.suberror);
       if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION)
-        detail += " (instruction emulation failed: the instruction is not supported by KVM's emulator)";
+        detail += " (instruction emulation failed: the instruction is not supported by KVM's emulator)" +
+                  emulationFailureDetail(*run);
       uint32_t n = std::min<uint32_t>(run->internal.ndata, 16);
       for (uint32_t i = 0; i < n; ++i) detail += (i ? " " : "; data ") + hex(run->internal.data[i]);
       fail("internal-error", detail);
@@ -336,7 +366,7 @@ void KvmCpu::handleIo() {
     return;
   }
   uint8_t* data = io.data(*run);
-  for (uint64_t i = 0; i < io.count && !stop_; ++i)
+  for (uint64_t i = 0; i < io.count && !stopping(); ++i)
     access(io_, io.address, data + i * io.size, io.size, io.isWrite, counters_.numUnclaimedIO);
 }
 
@@ -354,7 +384,7 @@ void KvmCpu::handleMmio() {
 
 void KvmCpu::drainCoalescedRing() {
   abi::CoalescedRing* ring = vcpu_.coalescedRing();
-  if (!ring || stop_) return;
+  if (!ring || stopping()) return;
   RingWalk walk = walkCoalescedRing(*ring, vcpu_.coalescedRingCapacity(), [this](CoalescedWrite& write) {
     if (write.pio) {
       ++counters_.numCoalescedPIO;
@@ -363,7 +393,7 @@ void KvmCpu::drainCoalescedRing() {
       ++counters_.numCoalescedMMIO;
       access(mmio_, write.address, write.data, write.len, true, counters_.numUnclaimedMMIO);
     }
-    return !stop_;
+    return !stopping();
   });
   if (!walk.error.empty()) fail("bad-exit-data", walk.error);
 }

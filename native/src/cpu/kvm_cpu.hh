@@ -6,8 +6,10 @@
 // idle time while halted, and keeps gem5's statistics. It knows the buses,
 // never the devices.
 #include <cstdint>
+#include <mutex>
 #include <optional>
 
+#include "cpu/cpu_group.hh"
 #include "cpu/cpu_stats.hh"
 #include "cpu/exit_registers.hh"
 #include "sim/event_queue.hh"
@@ -41,11 +43,17 @@ struct CpuParams {
   // FPU ioctls (x87 and SSE only, so AVX's upper halves are not kept).
   bool useXSave = true;
   double tscHz = 2e9;
+  // machine.irqchip: kernel. KVM's own LAPIC delivers interrupts and serves
+  // HLT, so there is nothing to inject from user space and no halt exit.
+  bool kernelIrqchip = false;
 };
 
 class KvmCpu {
  public:
-  KvmCpu(Vcpu& vcpu, Bus& io, Bus& mmio, const CpuParams& params);
+  // `group`: one of several vCPUs of a machine (cpu_group.hh); construct
+  // and run it on the thread that runs the vCPU (the timer and the perf
+  // counters belong to the thread).
+  KvmCpu(Vcpu& vcpu, Bus& io, Bus& mmio, const CpuParams& params, CpuGroup* group = nullptr);
 
   // Runs until the guest ends, a limit is reached, or an exit cannot go on.
   RunOutcome run();
@@ -53,6 +61,8 @@ class KvmCpu {
   void requestStop(RunOutcome outcome);
 
   EventQueue& events() { return events_; }
+  // One of several vCPUs (machine.cpus > 1).
+  bool grouped() const { return group_ != nullptr; }
   InterruptLines& interrupts() { return interrupts_; }
   uint64_t now() const { return simTicks(counters_, params_.clock); }
   // Simulated time since the run began, which a statistics reset does not
@@ -79,6 +89,9 @@ class KvmCpu {
   // until the next entry, which matters when the run stops right there.
   enum class State { Running, ServicePending };
 
+  bool stopping() const { return stop_.has_value() || (group_ && group_->stopping()); }
+  // Held while servicing devices; with a single vCPU there is nothing to lock.
+  std::unique_lock<std::mutex> lockDevices();
   void armQuantum();
   void onKick();
   void deliverInterrupts();
@@ -104,6 +117,7 @@ class KvmCpu {
   Bus& io_;
   Bus& mmio_;
   CpuParams params_;
+  CpuGroup* group_;
   QuantumTimer timer_;
   EventQueue events_;
   InterruptLines interrupts_;

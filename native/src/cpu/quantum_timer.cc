@@ -13,8 +13,9 @@ namespace kx {
 
 namespace {
 void ignoreKick(int) {}  // the kick's only job is to make KVM_RUN return EINTR
-int signalNumber() { return SIGRTMIN + 1; }
 }  // namespace
+
+int kickSignal() { return SIGRTMIN + 1; }
 
 uint64_t monotonicResolutionNs() {
   timespec res{};
@@ -24,7 +25,7 @@ uint64_t monotonicResolutionNs() {
 }
 
 QuantumTimer::QuantumTimer(Vcpu& vcpu) {
-  int signo = signalNumber();
+  int signo = kickSignal();
   struct sigaction action{};
   action.sa_handler = ignoreKick;
   sigemptyset(&action.sa_mask);

@@ -12,6 +12,10 @@ namespace kx {
 
 class Vcpu;
 
+// The kick's signal (a real-time signal): sent by the timer, or by another
+// thread to end a vCPU's KVM_RUN at once.
+int kickSignal();
+
 // clock_getres(CLOCK_MONOTONIC) in ns (at least 1): the finest expiry the timer honours.
 uint64_t monotonicResolutionNs();
 

@@ -4,6 +4,11 @@ namespace kx {
 
 namespace {
 enum : uint64_t { kData = 0, kIer = 1, kIirFcr = 2, kLcr = 3, kMcr = 4, kLsr = 5, kMsr = 6, kScratch = 7 };
+constexpr uint8_t kIerMask = 0x0f;             // the 16550's four enable bits; the rest read 0, as in QEMU
+constexpr uint8_t kIerThrEmpty = 0x02;         // ETBEI
+constexpr uint8_t kIirNone = 0x01;
+constexpr uint8_t kIirThrEmpty = 0x02;
+constexpr uint8_t kIirFifosEnabled = 0xc0;
 constexpr uint8_t kLsrTransmitterIdle = 0x60;  // THR empty and transmitter empty: always ready
 constexpr uint8_t kMsrCarrierReady = 0xb0;     // DCD, DSR, CTS
 }  // namespace
@@ -12,7 +17,14 @@ uint64_t Serial16550::read(uint64_t offset, unsigned) {
   switch (offset) {
     case kData: return dlab() ? dll_ : 0;
     case kIer: return dlab() ? dlm_ : ier_;
-    case kIirFcr: return (fcr_ & 1) ? 0xc1 : 0x01;  // no interrupt pending
+    case kIirFcr: {
+      uint8_t fifos = (fcr_ & 1) ? kIirFifosEnabled : 0;
+      if (!(thrInterruptEnabled() && thrEmptyPending_)) return fifos | kIirNone;
+      // Reading the identification is the acknowledgement for THRE.
+      thrEmptyPending_ = false;
+      updateIrq();
+      return fifos | kIirThrEmpty;
+    }
     case kLcr: return lcr_;
     case kMcr: return mcr_;
     case kLsr: return kLsrTransmitterIdle;
@@ -26,20 +38,49 @@ void Serial16550::write(uint64_t offset, uint64_t value, unsigned) {
   auto byte = static_cast<uint8_t>(value);
   switch (offset) {
     case kData:
-      if (dlab()) {
-        dll_ = byte;
-      } else {
-        ++txBytes_;
-        if (console_) std::fputc(byte, console_);
-      }
+      if (dlab()) dll_ = byte;
+      else transmit(byte);
       break;
-    case kIer: (dlab() ? dlm_ : ier_) = byte; break;
+    case kIer:
+      if (dlab()) dlm_ = byte;
+      else writeIer(byte);
+      break;
     case kIirFcr: fcr_ = byte; break;
     case kLcr: lcr_ = byte; break;
     case kMcr: mcr_ = byte; break;
     case kScratch: scratch_ = byte; break;
     default: break;  // LSR and MSR are read-only
   }
+}
+
+// Only an ETBEI change re-arms THRE: QEMU does so (Windows toggles IER to get
+// a fresh THRE interrupt), and rewriting the same IER leaves an acknowledged
+// THRE acknowledged.
+void Serial16550::writeIer(uint8_t value) {
+  uint8_t changed = (ier_ ^ value) & kIerMask;
+  ier_ = value & kIerMask;
+  if (changed & kIerThrEmpty) thrEmptyPending_ = thrInterruptEnabled();  // THR is always empty
+  updateIrq();
+}
+
+// The write fills THR, which clears THRE; the instant transmit empties it
+// again. The pin drops and rises as in QEMU, so an edge-triggered controller
+// sees a fresh interrupt for every byte even if the last one was never acknowledged.
+void Serial16550::transmit(uint8_t byte) {
+  thrEmptyPending_ = false;
+  updateIrq();
+  ++txBytes_;
+  if (console_) std::fputc(byte, console_);
+  thrEmptyPending_ = true;
+  updateIrq();
+}
+
+void Serial16550::updateIrq() {
+  bool level = thrInterruptEnabled() && thrEmptyPending_;
+  if (level == level_) return;
+  level_ = level;
+  if (level) ++interrupts_;
+  irq_.set(level);
 }
 
 }  // namespace kx

@@ -42,6 +42,11 @@ struct MsrsHeader {  // struct kvm_msrs; kvm_msr_entry[nmsrs] follows
   uint32_t pad;
 };
 
+struct RoutingHeader {  // struct kvm_irq_routing; kvm_irq_routing_entry[nr] follows
+  uint32_t nr;
+  uint32_t flags;
+};
+
 struct XsaveRegion {  // struct kvm_xsave; KVM_CAP_XSAVE2's larger areas follow
   uint32_t region[1024];
 };
@@ -54,6 +59,7 @@ constexpr unsigned long kSetMsrs = _IOW(KVMIO, 0x89, MsrsHeader);
 constexpr unsigned long kGetXsave = _IOR(KVMIO, 0xa4, XsaveRegion);
 constexpr unsigned long kSetXsave = _IOW(KVMIO, 0xa5, XsaveRegion);
 constexpr unsigned long kGetXsave2 = _IOR(KVMIO, 0xcf, XsaveRegion);
+constexpr unsigned long kSetGsiRouting = _IOW(KVMIO, 0x6a, RoutingHeader);
 
 static_assert(kGetSupportedCpuid == 0xc008ae05ul);
 static_assert(kSetMsrs == 0x4008ae89ul);
@@ -62,6 +68,8 @@ static_assert(kGetXsave == 0x9000aea4ul);
 static_assert(kSetXsave == 0x5000aea5ul);
 static_assert(kGetXsave2 == 0x9000aecful);
 static_assert(kSetCpuid2 == 0x4008ae90ul);
+static_assert(kSetGsiRouting == 0x4008ae6aul);
+static_assert(sizeof(kvm_irq_routing_entry) == 48);
 static_assert(kSetSignalMask == 0x4004ae8bul);
 static_assert(sizeof(CpuidHeader) == 8);
 static_assert(sizeof(SignalMaskHeader) == 4);

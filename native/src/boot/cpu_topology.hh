@@ -1,0 +1,24 @@
+#pragma once
+// What CPUID tells each vCPU about itself in a machine of several: its
+// initial APIC ID (leaf 1 EBX[31:24], and the x2APIC ID of leaves 0xb and
+// 0x1f), how many logical processors share the package, and HTT. KVM's
+// supported list says nothing per vCPU, and a guest that finds its CPUs in
+// the MP table checks these against the LAPIC IDs there.
+#include <linux/kvm.h>
+
+#include <cstdint>
+#include <vector>
+
+namespace kx {
+
+std::vector<kvm_cpuid_entry2> cpuidForVcpu(std::vector<kvm_cpuid_entry2> entries, unsigned apicId, unsigned cpus);
+
+// Leaf 1's EAX (the processor signature) and EDX (feature flags), which the
+// MP table's processor entries repeat.
+struct CpuSignature {
+  uint32_t signature = 0;
+  uint32_t features = 0;
+};
+CpuSignature cpuSignature(const std::vector<kvm_cpuid_entry2>& entries);
+
+}  // namespace kx

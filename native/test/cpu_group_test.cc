@@ -1,0 +1,67 @@
+// CpuGroup with real threads: the quantum barrier holds every vCPU until the
+// last one ends its quantum, a vCPU that leaves stops counting, and a stop
+// releases the waiters with the first outcome asked for.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
+
+#include "cpu/cpu_group.hh"
+
+namespace kx {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST_CASE("cpu group: no vCPU starts a new quantum before every one has ended the last") {
+  constexpr unsigned kCpus = 3, kQuanta = 200;
+  CpuGroup group(kCpus);
+  std::atomic<unsigned> ended[kQuanta] = {};
+  std::atomic<bool> early{false};
+  std::vector<std::thread> threads;
+  for (unsigned cpu = 0; cpu < kCpus; ++cpu)
+    threads.emplace_back([&] {
+      for (unsigned q = 0; q < kQuanta; ++q) {
+        ended[q]++;
+        group.quantumEnd();
+        if (ended[q] != kCpus) early = true;
+      }
+      group.leave();
+    });
+  for (std::thread& t : threads) t.join();
+  CHECK_FALSE(early);
+}
+
+TEST_CASE("cpu group: a vCPU that leaves releases the others waiting for it") {
+  CpuGroup group(2);
+  std::atomic<bool> released{false};
+  std::thread waiter([&] {
+    group.quantumEnd();
+    released = true;
+  });
+  std::this_thread::sleep_for(20ms);
+  CHECK_FALSE(released);
+  group.leave();
+  waiter.join();
+  CHECK(released);
+  CHECK_FALSE(group.stopping());
+}
+
+TEST_CASE("cpu group: a stop releases every waiter, and the first outcome is the machine's") {
+  CpuGroup group(3);
+  std::vector<std::thread> waiters;
+  for (int i = 0; i < 2; ++i) waiters.emplace_back([&] { group.quantumEnd(); });
+  std::this_thread::sleep_for(20ms);
+  group.requestStop(RunOutcome{true, "debug-exit", "", 1});
+  group.requestStop(RunOutcome{false, "shutdown", "too late", -1});
+  for (std::thread& t : waiters) t.join();
+  CHECK(group.stopping());
+  CHECK(group.outcome().exitCause == "debug-exit");
+  CHECK(group.outcome().guestStatus == 1);
+  group.quantumEnd();  // once stopping, nobody waits
+}
+
+}  // namespace
+}  // namespace kx
