@@ -36,6 +36,8 @@
         "native/src/kvm/vm.cc",
         "native/src/kvm/vcpu.cc",
         "native/src/kvm/irqchip.cc",
+        "native/src/kvm/vcpu_state.cc",
+        "native/src/kvm/kernel_counters.cc",
         "native/src/kvm/binary_stats.cc",
         "native/src/boot/guest_memory.cc",
         "native/src/boot/image_loader.cc",
@@ -72,7 +74,12 @@
         "native/src/devices/pci_config_none.cc",
         "native/src/devices/i8042.cc",
         "native/src/devices/post_port.cc",
-        "native/src/sim/event_queue.cc"
+        "native/src/sim/event_queue.cc",
+        "native/src/checkpoint/sha256.cc",
+        "native/src/checkpoint/part_file.cc",
+        "native/src/checkpoint/memory_image.cc",
+        "native/src/checkpoint/manifest_json.cc",
+        "native/src/checkpoint/machine_checkpoint.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/src"],
       "defines": ["NAPI_VERSION=9", "NAPI_CPP_EXCEPTIONS"],

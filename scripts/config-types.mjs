@@ -16,7 +16,7 @@ export const OUTPUT_PATH = join(root, 'src/config/experiment.generated.ts');
 export const DOC_PATH = join(root, 'docs/parameters.md');
 
 /** The sections of an experiment that make up one point's parameters. */
-export const POINT_SECTIONS = ['guest', 'cpu', 'limits', 'machine', 'devices', 'stats', 'se'];
+export const POINT_SECTIONS = ['guest', 'cpu', 'limits', 'machine', 'devices', 'checkpoint', 'stats', 'se'];
 
 function resolve(schema, node) {
   if (node.$ref === undefined) return node;

@@ -1,5 +1,6 @@
 // The plain data that flows from one stage to the next (DESIGN.md, "The data
 // flow"). Defined once here; every stage imports from this file.
+import type { CheckpointPart } from './checkpoint/manifest.js';
 import type { NormalizedPoint } from './config/experiment.generated.js';
 
 /** What the native core needs to build and run one machine (mirrors MachineConfig in native/src/machine.hh). */
@@ -23,11 +24,17 @@ export interface MachineSpec {
   /** Resolved from cpu.usePerf / cpu.instructionCounter and what the host offers (src/runner/instruction-counter.ts). */
   instructionCounter: 'none' | 'perf' | 'singlestep';
   unclaimedAccess: NormalizedPoint['devices']['unclaimedAccess'];
+  /** stats.memoryDigest: report a digest of guest memory at the end. */
+  memoryDigest: boolean;
   /** stats.dumpEvery in picosecond ticks; 0: none. */
   dumpEveryTicks: number;
   consolePath: string;
   /** SE mode (guest.binary, which imagePath names): what the process sees. Absent for a full-system guest. */
   se?: SeSpec;
+  /** Where checkpoints go (a folder of cpt.<tick> folders) and what takes them. */
+  checkpoint: { dir: string; atTicks: number; onGuestRequest: boolean };
+  /** guest.restore: the checkpoint to start from, its manifest checked (src/checkpoint/manifest.ts). */
+  restore?: { dir: string; parts: CheckpointPart[] };
   /** imageFormat multiboot: how QEMU's -kernel would boot it (mirrors PcConfig in native/src/machine.hh). */
   pc?: PcSpec;
 }

@@ -157,6 +157,21 @@ void readCpu(const Napi::Object& cpu, kx::MachineConfig& c) {
   c.devicePioZones = readZones(cpu, "coalescedPIO", true, c.coalescedZones);
 }
 
+// A checkpoint's folder and its parts, as the manifest lists them (checked by src/checkpoint/manifest.ts).
+kx::RestoreSource restoreSource(const Napi::Object& r) {
+  kx::RestoreSource source;
+  source.dir = text(r, "dir");
+  Napi::Value v = field(r, "parts");
+  if (!v.IsArray()) throwCoded(r.Env(), "bad-config", "parts must be an array");
+  Napi::Array parts = v.As<Napi::Array>();
+  if (parts.Length() > 64) throwCoded(r.Env(), "bad-config", "parts has more than 64 entries");
+  for (uint32_t i = 0; i < parts.Length(); ++i) {
+    Napi::Object p = object(parts.Get(i), "parts[" + std::to_string(i) + "]");
+    source.parts.push_back({text(p, "name"), text(p, "file"), count(p, "bytes"), text(p, "sha256")});
+  }
+  return source;
+}
+
 kx::MachineConfig machineConfig(const Napi::Object& o) {
   kx::MachineConfig c;
   c.kvmDevice = text(o, "kvmDevice");
@@ -171,9 +186,16 @@ kx::MachineConfig machineConfig(const Napi::Object& o) {
   c.cpus = static_cast<unsigned>(count(machine, "cpus", kx::kMaxCpus));
   static constexpr std::array<const char*, 2> kIrqchips = {"user", "kernel"};
   c.kernelIrqchip = choice(machine, "irqchip", kIrqchips) == 1;
+  Napi::Object checkpoint = object(field(o, "checkpoint"), "checkpoint");
+  c.checkpointDir = text(checkpoint, "dir");
+  c.checkpointAtTicks = count(checkpoint, "atTicks");
+  c.checkpointOnGuestRequest = flag(checkpoint, "onGuestRequest");
+  Napi::Value restore = o.Get("restore");
+  if (!restore.IsUndefined()) c.restore = restoreSource(object(restore, "restore"));
   c.cpu.maxTicks = count(o, "maxTicks");
   c.cpu.maxInsts = count(o, "maxInsts");
   c.dumpEveryTicks = count(o, "dumpEveryTicks");
+  c.memoryDigest = flag(o, "memoryDigest");
   static constexpr std::array<const char*, 3> kCounters = {"none", "perf", "singlestep"};
   static constexpr std::array<kx::InstructionCounter, 3> kCounterValues = {
       kx::InstructionCounter::None, kx::InstructionCounter::Perf, kx::InstructionCounter::SingleStep};
@@ -192,6 +214,12 @@ Napi::Object statLinesObject(Napi::Env env, const std::vector<kx::StatLine>& lin
 Napi::Object statValuesObject(Napi::Env env, const kx::StatValues& values) {
   Napi::Object out = Napi::Object::New(env);
   for (const auto& [name, value] : values) out.Set(name, Napi::Number::New(env, static_cast<double>(value)));
+  return out;
+}
+
+Napi::Array stringArray(Napi::Env env, const std::vector<std::string>& items) {
+  Napi::Array out = Napi::Array::New(env, items.size());
+  for (size_t i = 0; i < items.size(); ++i) out.Set(i, items[i]);
   return out;
 }
 
@@ -282,6 +310,8 @@ Napi::Value RunMachine(const Napi::CallbackInfo& info) {
     out.Set("kickCostNs", Napi::Number::New(env, static_cast<double>(r.kickCostNs)));
     out.Set("seriesDropped", Napi::Number::New(env, static_cast<double>(r.seriesDropped)));
     out.Set("coalescing", r.coalescing);
+    out.Set("checkpoints", stringArray(env, r.checkpoints));
+    out.Set("memoryDigest", r.memoryDigest);
     return out;
   });
 }
@@ -349,12 +379,6 @@ Napi::Value ProbeKvm(const Napi::CallbackInfo& info) {
     out.Set("kvmStatNames", names);
     return out;
   });
-}
-
-Napi::Array stringArray(Napi::Env env, const std::vector<std::string>& items) {
-  Napi::Array out = Napi::Array::New(env, items.size());
-  for (size_t i = 0; i < items.size(); ++i) out.Set(i, items[i]);
-  return out;
 }
 
 // The names a run reports, known without running: the CSV header needs them first.

@@ -9,6 +9,7 @@
 #include "boot/cpu_topology.hh"
 #include "boot/layout.hh"
 #include "boot/mp_table.hh"
+#include "checkpoint/memory_image.hh"
 #include "cpu/cpu_group.hh"
 #include "cpu/host_clock.hh"
 #include "devices/guest_fault.hh"
@@ -182,6 +183,7 @@ std::vector<std::string> deviceStatNames(bool pc) {
     void m5Fail(uint64_t) override {}
     void m5ResetStats() override {}
     void m5DumpStats() override {}
+    void m5Checkpoint() override {}
     void m5Unsupported(const std::string&) override {}
   } none;
   struct NoDebugExit : DebugExitHandler, I8042ResetHandler {
@@ -251,7 +253,11 @@ void checkMachineShape(const MachineConfig& config, bool pc) {
                                           " needs machine.irqchip: kernel (the other vCPUs start through their LAPICs' INIT and SIPI)");
   if (config.cpus > 1 && config.dumpEveryTicks != 0)
     throw CoreError("machine-config", "stats.dumpEvery is not supported with machine.cpus > 1 yet");
+  if ((!config.restore.dir.empty() || config.checkpointAtTicks != 0) && (config.cpus > 1 || config.kernelIrqchip))
+    throw CoreError("machine-config", "checkpoints are not supported with machine.irqchip: kernel or machine.cpus > 1 yet");
 }
+
+bool takesCheckpoints(const MachineConfig& config) { return config.cpus == 1 && !config.kernelIrqchip; }
 
 }  // namespace
 
@@ -272,15 +278,19 @@ MachineResult runMachine(const MachineConfig& config) {
   if (config.kernelIrqchip) irqchip.emplace(vm);
 
   std::vector<kvm_cpuid_entry2> cpuid = kvm.supportedCpuid();
+  const std::vector<kvm_cpuid_entry2> bootCpuid = cpuidForVcpu(cpuid, 0, config.cpus);
   std::vector<std::unique_ptr<Vcpu>> vcpus;
   for (unsigned i = 0; i < config.cpus; ++i) {
     vcpus.push_back(std::make_unique<Vcpu>(vm, i));
-    vcpus.back()->setCpuid(cpuidForVcpu(cpuid, i, config.cpus));
+    vcpus.back()->setCpuid(i == 0 ? bootCpuid : cpuidForVcpu(cpuid, i, config.cpus));
   }
   Vcpu& vcpu = *vcpus.front();  // the boot vCPU; the others wait for its INIT/SIPI
   TscFrequency tsc = tscFrequency(vcpu.tscKhz());
   kvm_sregs sregs = vcpu.getSregs();
-  if (pc) {
+  const bool restoring = !config.restore.dir.empty();
+  if (restoring) {
+    // Memory, registers and devices come from the checkpoint once the machine is built.
+  } else if (pc) {
     // Booted as QEMU's -kernel boots it: none of our runtime's structures.
     MultibootImage kernel = loadMultiboot(config.imagePath, memory, config.pc.boot);
     writeMultibootGdt(memory);
@@ -330,23 +340,46 @@ MachineResult runMachine(const MachineConfig& config) {
     legacy->attach(io);
     for (Device* d : legacy->all()) all.push_back(d);
   }
-  actions.watch(all);
   result.coalescing = registerCoalescedZones(config, kvm, vm, vcpu, devices);
-
-  PeriodicDumps periodicDumps(cpu, config.dumpEveryTicks, params.clock, result.series);
 
   std::vector<const Vcpu*> allVcpus;
   for (const auto& v : vcpus) allVcpus.push_back(v.get());
+  KernelCounters kernel(allVcpus);
+  actions.watch(all, kernel);
+  MachineParts parts{kvm, vm, vcpu, cpu, memory, all, console.get(), config.consolePath, bootCpuid, pc ? "pc" : "runtime", kernel};
+  if (restoring) restoreCheckpoint(config.restore, parts);
+  std::string checkpointReason;
+  if (takesCheckpoints(config)) {
+    cpu.onCheckpoint([&] { result.checkpoints.push_back(writeCheckpoint(config.checkpointDir, parts, checkpointReason)); });
+    if (config.checkpointOnGuestRequest)
+      actions.onCheckpointRequest([&] {
+        checkpointReason = "m5-checkpoint";
+        cpu.requestCheckpoint();
+      });
+    else
+      actions.ignoreCheckpointRequests();
+    // atTicks counts from the original run's start; the event queue from the last statistics reset.
+    uint64_t sinceStart = cpu.ticksSinceStart();
+    if (config.checkpointAtTicks > sinceStart)
+      cpu.events().schedule(config.checkpointAtTicks - (sinceStart - cpu.now()), [&] {
+        checkpointReason = "at-ticks";
+        cpu.requestCheckpoint();
+      });
+  }
+
+  PeriodicDumps periodicDumps(cpu, config.dumpEveryTicks, params.clock, result.series);
+
   std::optional<SecondaryCpus> others;
   if (group) {
     std::vector<Vcpu*> aps;
     for (size_t i = 1; i < vcpus.size(); ++i) aps.push_back(vcpus[i].get());
     others.emplace(aps, io, mmio, params, *group);
   }
-  runAndReport(cpu, allVcpus, params.clock, result, others ? &*others : nullptr);
+  runAndReport(cpu, kernel, params.clock, result, others ? &*others : nullptr);
   result.deviceStats = collectDeviceStats(all);
   if (pc && result.outcome.guestStatus >= 0) result.deviceStats.emplace_back("exitCode", result.outcome.guestStatus);
   result.seriesDropped = periodicDumps.dropped();
+  if (config.memoryDigest) result.memoryDigest = memoryDigest(memory);
   return result;
 }
 

@@ -10,6 +10,7 @@
 
 #include "boot/image_loader.hh"
 #include "boot/multiboot.hh"
+#include "checkpoint/machine_checkpoint.hh"
 #include "cpu/cpu_stats.hh"
 #include "cpu/kvm_cpu.hh"
 #include "cpu/run_outcome.hh"
@@ -61,6 +62,13 @@ struct MachineConfig {
   // machine.cpus and machine.irqchip (multiboot kernels only, for now).
   unsigned cpus = 1;
   bool kernelIrqchip = false;
+  // Checkpoints (one vCPU, the runner's interrupt controller): the folder
+  // their cpt.<tick> folders go in, and what takes them.
+  std::string checkpointDir;
+  uint64_t checkpointAtTicks = 0;  // 0: none
+  bool checkpointOnGuestRequest = true;
+  RestoreSource restore;  // dir empty: boot the guest instead
+  bool memoryDigest = false;  // stats.memoryDigest
 };
 
 // machine.cpus at most: one host thread each; the MP table could list 255.
@@ -82,6 +90,8 @@ struct MachineResult {
   uint64_t quantumNs = 0;   // the effective quantum, after any raise
   uint64_t kickCostNs = 0;  // measured timer-kick cost; 0 when the quantum was long enough not to ask
   std::string coalescing;  // "on", "off", or "unsupported"
+  std::vector<std::string> checkpoints;  // the cpt.<tick> folders written, in order
+  std::string memoryDigest;              // SHA-256 hex of guest memory at the end, when asked
 };
 
 // The capabilities a machine cannot be built without; `doctor` reports the

@@ -2,7 +2,6 @@
 
 #include "cpu/host_clock.hh"
 #include "cpu/kick_cost.hh"
-#include "kvm/binary_stats.hh"
 
 namespace kx {
 
@@ -26,6 +25,7 @@ void RunControl::resetStats() {
   if (refusedWithSeveralCpus("reset the statistics")) return;
   cpu_.resetCounters();
   for (Device* d : devices_) d->resetStats();
+  if (kernel_) kernel_->restart();
 }
 
 void RunControl::dumpStats() {
@@ -38,6 +38,15 @@ void RunControl::m5Exit() { cpu_.requestStop(RunOutcome{true, "m5-exit", "", 0})
 void RunControl::m5Fail(uint64_t code) {
   cpu_.requestStop(RunOutcome{false, "m5-fail", "the guest called m5_fail with code " + std::to_string(code),
                               static_cast<int64_t>(code)});
+}
+
+void RunControl::m5Checkpoint() {
+  if (ignoreCheckpoints_) return;
+  if (!checkpoint_) {
+    m5Unsupported("m5 checkpoint (0x43): this machine takes no checkpoints yet (SE mode, machine.cpus > 1 or machine.irqchip: kernel)");
+    return;
+  }
+  checkpoint_();
 }
 
 void RunControl::m5Unsupported(const std::string& what) {
@@ -75,34 +84,15 @@ CpuParams hostCpuParams(const CpuParams& configured, double tscHz, const std::st
   return params;
 }
 
-namespace {
-StatValues kernelSnapshot(const std::vector<BinaryStats>& perVcpu) {
-  StatValues sum;
-  for (const BinaryStats& stats : perVcpu) {
-    StatValues values = stats.snapshot();
-    if (sum.empty()) {
-      sum = std::move(values);
-      continue;
-    }
-    // Every vCPU of one kernel lists the same counters in the same order.
-    for (size_t i = 0; i < sum.size() && i < values.size(); ++i) sum[i].second += values[i].second;
-  }
-  return sum;
-}
-}  // namespace
-
-void runAndReport(KvmCpu& cpu, const std::vector<const Vcpu*>& vcpus, const ClockParams& clock, MachineResult& result,
+void runAndReport(KvmCpu& cpu, const KernelCounters& kernel, const ClockParams& clock, MachineResult& result,
                   SecondaryCpus* others) {
-  std::vector<BinaryStats> kernelStats;
-  for (const Vcpu* vcpu : vcpus) kernelStats.emplace_back(vcpu->fd());
-  StatValues before = kernelSnapshot(kernelStats);
   double start = monotonicSeconds();
   result.outcome = cpu.run();
   std::vector<CpuCounters> perCpu{cpu.counters()};
   if (others)
     for (const CpuCounters& c : others->join()) perCpu.push_back(c);
   double hostSeconds = monotonicSeconds() - start;
-  result.kvmStats = statDelta(before, kernelSnapshot(kernelStats));
+  result.kvmStats = kernel.sinceStart();
   result.stats = statLines(machineCounters(perCpu), clock, hostSeconds);
   if (perCpu.size() > 1)
     for (size_t i = 0; i < perCpu.size(); ++i)

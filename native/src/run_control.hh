@@ -4,6 +4,7 @@
 // sim-control), periodic statistics snapshots, and device counters as
 // columns. machine.cc and se_machine.cc wire them; neither copies them.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,7 @@
 #include "cpu/kvm_cpu.hh"
 #include "devices/device.hh"
 #include "devices/m5ops.hh"
+#include "kvm/kernel_counters.hh"
 #include "kvm/vcpu.hh"
 #include "machine.hh"
 #include "secondary_cpus.hh"
@@ -21,8 +23,12 @@ namespace kx {
 class RunControl : public M5OpsHandler {
  public:
   RunControl(KvmCpu& cpu, const ClockParams& clock, std::vector<std::vector<StatLine>>& dumps);
-  // The devices whose counters a stats reset clears along with the CPU's.
-  void watch(std::vector<Device*> devices) { devices_ = std::move(devices); }
+  // The devices whose counters a stats reset clears along with the CPU's,
+  // and the kernel's counters, which restart with them.
+  void watch(std::vector<Device*> devices, KernelCounters& kernel) {
+    devices_ = std::move(devices);
+    kernel_ = &kernel;
+  }
 
   void exit(uint32_t status);
   void resetStats();
@@ -33,14 +39,23 @@ class RunControl : public M5OpsHandler {
   void m5ResetStats() override { resetStats(); }
   void m5DumpStats() override { dumpStats(); }
   void m5Unsupported(const std::string& what) override;
+  void m5Checkpoint() override;
+  // What a guest's checkpoint request does; without one, the request is
+  // refused (a machine that takes no checkpoints).
+  void onCheckpointRequest(std::function<void()> take) { checkpoint_ = std::move(take); }
+  // The request is counted and ignored (checkpoint.onGuestRequest: false).
+  void ignoreCheckpointRequests() { ignoreCheckpoints_ = true; }
 
  protected:
   KvmCpu& cpu_;
 
  private:
   bool refusedWithSeveralCpus(const char* request);
+  std::function<void()> checkpoint_;
+  bool ignoreCheckpoints_ = false;
   static constexpr size_t kMaxDumps = 10000;  // a guest cannot make us hoard memory
   std::vector<Device*> devices_;
+  KernelCounters* kernel_ = nullptr;
   ClockParams clock_;
   std::vector<std::vector<StatLine>>& dumps_;
   double start_;
@@ -72,11 +87,10 @@ CpuParams hostCpuParams(const CpuParams& configured, double tscHz, const std::st
 
 // Runs the CPU to its end and fills in what every machine reports: the
 // outcome, gem5's statistics, the kernel's counters over the run, and how
-// the timer was set. With several vCPUs, `cpu` is the boot vCPU's, `vcpus`
-// lists them all, and `others` runs the rest: the statistics are the
-// machine's (machineCounters), each vCPU's own are "cpu<N>.<stat>" device
-// columns, and the kernel's counters are summed over the vCPUs.
-void runAndReport(KvmCpu& cpu, const std::vector<const Vcpu*>& vcpus, const ClockParams& clock, MachineResult& result,
+// the timer was set. With several vCPUs, `cpu` is the boot vCPU's and
+// `others` runs the rest: the statistics are the machine's
+// (machineCounters), and each vCPU's own are "cpu<N>.<stat>" columns.
+void runAndReport(KvmCpu& cpu, const KernelCounters& kernel, const ClockParams& clock, MachineResult& result,
                   SecondaryCpus* others = nullptr);
 
 // "<device>.<stat>" for each counter the devices keep.

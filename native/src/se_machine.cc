@@ -419,10 +419,11 @@ MachineResult runSeMachine(const SeConfig& config) {
   io.attach(kSeSyscallPort, 1, syscallPort);
   io.attach(kSeExceptionPort, 1, exceptionPort);
   mmio.attach(M5Ops::kMmioBase, M5Ops::kSize, m5ops);
-  control.watch({&m5ops, &syscallPort});
+  KernelCounters kernel({&vcpu});
+  control.watch({&m5ops, &syscallPort}, kernel);
   PeriodicDumps periodicDumps(cpu, config.dumpEveryTicks, params.clock, result.series);
 
-  runAndReport(cpu, {&vcpu}, params.clock, result);
+  runAndReport(cpu, kernel, params.clock, result);
   // Empty when the program neither exited nor died of a signal (the run stopped it).
   if (result.outcome.guestStatus >= 0) result.deviceStats.emplace_back("exitCode", result.outcome.guestStatus);
   result.deviceStats.emplace_back("numSyscalls", syscalls.numSyscalls());

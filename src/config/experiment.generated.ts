@@ -18,6 +18,8 @@ export interface NormalizedPoint {
     args: Record<string, string | number | boolean>;
     /** Guest RAM, 2MiB to 3GiB, in whole 4KiB pages. */
     memory: number;
+    /** Start from a checkpoint instead of booting: a cpt.<tick> folder (or a folder holding exactly one), relative to the experiment file. The guest named beside it must be the one checkpointed. Full-system guests with one vCPU and machine.irqchip: user. */
+    restore?: string;
     /** SE mode: an unmodified x86-64 Linux program (static, static-PIE or dynamic), relative to the experiment file; its system calls are served by the runner (docs/se-mode.md). */
     binary?: string;
     /** SE mode: the arguments after argv[0] (which is the program as the guest sees it, /bin/<name>). */
@@ -97,9 +99,19 @@ export interface NormalizedPoint {
       success: number;
     };
   };
+  checkpoint: {
+    /** Take a checkpoint when simulated time since the run began (a restored run: since the original began) reaches this: a duration, or picosecond ticks. Default: none. */
+    atTicks?: number;
+    /** gem5's m5 checkpoint from the guest takes a checkpoint; false: the request is counted (m5ops.calls) and ignored. */
+    onGuestRequest: boolean;
+    /** Where the cpt.<tick> folders go, relative to the experiment file; default: checkpoints/ in the run's folder. Only for an experiment of one run, which would otherwise share it. */
+    dir?: string;
+  };
   stats: {
     /** A snapshot of the statistics every this much simulated time, written to timeseries.csv in the run's folder; at least 1ms (the core's minimum), or 0 for none. */
     dumpEvery?: number;
+    /** Report the SHA-256 of all of guest memory at the end of the run (the memoryDigest column): two runs that end with the same memory have the same digest. Costs a pass over guest memory. */
+    memoryDigest: boolean;
   };
   se: {
     /** Seeds getrandom, AT_RANDOM and /dev/urandom: the same seed gives the same bytes. */

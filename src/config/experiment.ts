@@ -12,7 +12,7 @@ type Raw = Record<string, any>;
 type SchemaNode = Record<string, any>;
 
 // Kept in step with POINT_SECTIONS in scripts/config-types.mjs, which types the result.
-export const SECTIONS = ['guest', 'cpu', 'limits', 'machine', 'devices', 'stats', 'se'] as const;
+export const SECTIONS = ['guest', 'cpu', 'limits', 'machine', 'devices', 'checkpoint', 'stats', 'se'] as const;
 
 function resolve(node: SchemaNode): SchemaNode {
   if (node.$ref === undefined) return node;

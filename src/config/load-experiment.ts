@@ -8,7 +8,7 @@ import { parseSweep, SweepError, type Point, type Sweep, type SweptValue } from 
 import { runId } from '../sweep/run-id.js';
 import { argsString, normalizePoint, schemaDefault, type NormalizedPoint } from './experiment.js';
 import { readExperimentFile } from './experiment-file.js';
-import { machineProblems } from './machine-checks.js';
+import { combinationProblems } from './combination-checks.js';
 import { locate, parseSource, type SourceFile, type YamlPath } from './source.js';
 import { sweepSizeProblem } from './sweep-bounds.js';
 import { EFFECTIVE_COLUMNS } from './effective-params.js';
@@ -103,7 +103,7 @@ function planPoint(source: SourceFile, base: Raw, point: Point, index: number, c
   };
   const problems = validateData(source, doc, where);
   const normalized = problems.length === 0 ? normalizePoint(doc) : undefined;
-  if (normalized) problems.push(...machineProblems(normalized).map((p) => `${where(p.at)}: ${p.message}`));
+  if (normalized) problems.push(...combinationProblems(normalized).map((p) => `${where(p.at)}: ${p.message}`));
   if (problems.length > 0 || !normalized) return problems.map((p) => (point.length ? `${p} (in sweep point ${index})` : p));
   return { index, params: paramsOf(doc, columns), normalized, locate: (path) => where(path) };
 }
@@ -205,18 +205,24 @@ export function planExperiment(file: string, text: string): ExperimentPlan {
   const { count: pointCount, cpus, duplicate } = checkPoints(data.name, planned());
   if (duplicate) throw new InputError([duplicateProblem(source, sweep, duplicate)]);
   if (pointCount === 0) throw new InputError([`${locate(source, ['sweep', 'exclude'])}: every combination of the sweep is excluded`]);
+  const repeat: number = data.repeat ?? (schemaDefault('repeat') as number);
+  if (base.checkpoint?.dir !== undefined && pointCount * repeat > 1)
+    throw new InputError([
+      `${locate(source, ['checkpoint', 'dir'])}: checkpoint.dir names one folder, and this experiment has ${pointCount * repeat} runs: leave it out, and each run keeps its checkpoints in its own folder`,
+    ]);
   // The schema lets a guest be one kind only, so every point is of the kind the file names.
   const platform = base.guest?.binary !== undefined || sweep.paths.includes('guest.binary') ? 'se' : base.guest?.format === 'multiboot' ? 'pc' : 'runtime';
   // Each platform's own keys: SE mode's, and a multiboot kernel's (its command line, QEMU's isa-debug-exit).
   const own = (column: string) => {
     if (column.startsWith('se.')) return platform === 'se';
+    if (column.startsWith('checkpoint.')) return platform !== 'se';
     if (column.startsWith('devices.isaDebugExit.') || column.startsWith('machine.') || column === 'guest.cmdline') return platform === 'pc';
     return column !== 'guest.format' || platform !== 'se';
   };
   return {
     file,
     name: data.name,
-    repeat: data.repeat ?? (schemaDefault('repeat') as number),
+    repeat,
     // As written (or swept), then every effective value the file left out or gave with a unit, of this platform.
     paramColumns: [...new Set([...columns.names, ...EFFECTIVE_COLUMNS.filter(own)])],
     platform,

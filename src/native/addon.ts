@@ -26,6 +26,10 @@ export interface NativeRunResult {
   /** stats.dumpEvery snapshots past the time series' bound (100,000), not kept. */
   seriesDropped: number;
   coalescing: string;
+  /** The cpt.<tick> folders this run wrote. */
+  checkpoints: string[];
+  /** stats.memoryDigest: SHA-256 hex of guest memory at the end; else empty. */
+  memoryDigest: string;
 }
 
 export interface KvmProbe {

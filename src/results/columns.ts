@@ -14,7 +14,20 @@ export const FIRST_STAT_COLUMN = 'simTicks';
 export const WITNESS_COLUMN = 'witness';
 
 /** How each run's numbers were made; identical across runs of one configuration. */
-export const MEASUREMENT_COLUMNS = ['tscHz', 'tscSource', 'timerResolutionNs', 'quantumNs', 'kickCostNs', 'coalescing', 'timeseriesRows', 'timeseriesDropped'] as const;
+export const MEASUREMENT_COLUMNS = [
+  'tscHz',
+  'tscSource',
+  'timerResolutionNs',
+  'quantumNs',
+  'kickCostNs',
+  'coalescing',
+  'timeseriesRows',
+  'timeseriesDropped',
+  // How many cpt.<tick> folders the run wrote (checkpoints/ in its folder, or checkpoint.dir).
+  'checkpoints',
+  // stats.memoryDigest: SHA-256 of guest memory at the end, to tell runs that ended alike.
+  'memoryDigest',
+] as const;
 
 /** Where a row came from. */
 export const PROVENANCE_COLUMNS = [

@@ -6,6 +6,7 @@
 // about this host's KVM; only run needs KVM to work.
 import { existsSync, readdirSync } from 'node:fs';
 import type { ExperimentPlan, PlannedPoint } from '../config/load-experiment.js';
+import { readCheckpointManifest } from '../checkpoint/manifest.js';
 import { decideInstructionCounter, type Counter, type CounterDecision } from './instruction-counter.js';
 import { EnvironmentError, InputError } from '../errors.js';
 import { isNativeError, nativeCore, type KvmProbe } from '../native/addon.js';
@@ -139,6 +140,34 @@ function decideCounters(plans: ExperimentPlan[]): CounterPlan & { problems: stri
 }
 
 /**
+ * Every guest.restore names a checkpoint this build reads, of a machine like
+ * the point's: same platform, same memory. Its parts' checksums are the
+ * core's to verify, as it reads them.
+ */
+function restoreProblems(plans: ExperimentPlan[]): string[] {
+  const problems: string[] = [];
+  for (const plan of plans) {
+    for (const point of plan.points()) {
+      const { guest } = point.normalized;
+      if (guest.restore === undefined) continue;
+      const where = point.locate(['guest', 'restore']);
+      let manifest;
+      try {
+        manifest = readCheckpointManifest(fromExperimentFile(plan, guest.restore));
+      } catch (error) {
+        problems.push(`${where}: ${(error as Error).message}`);
+        continue;
+      }
+      if (manifest.platform !== plan.platform)
+        problems.push(`${where}: the checkpoint is of a ${manifest.platform} machine; this experiment's guest makes a ${plan.platform} one`);
+      if (manifest.memoryBytes !== guest.memory)
+        problems.push(`${where}: the checkpointed guest had ${manifest.memoryBytes} bytes of memory; guest.memory is ${guest.memory}`);
+    }
+  }
+  return [...new Set(problems)];
+}
+
+/**
  * The checks of every point that validate, run --dry-run and run make alike
  * before any worker starts: every image loads into its guest memory, and
  * every instruction counter asked for is one this host has. Throws one
@@ -146,7 +175,7 @@ function decideCounters(plans: ExperimentPlan[]): CounterPlan & { problems: stri
  */
 export function checkBeforeRunning(plans: ExperimentPlan[], outDir: string): CounterPlan {
   const { counterFor, notes, problems } = decideCounters(plans);
-  const all = [...nameProblems(plans, outDir), ...imageProblems(plans), ...problems];
+  const all = [...nameProblems(plans, outDir), ...imageProblems(plans), ...restoreProblems(plans), ...problems];
   if (all.length > 0) throw new InputError(all);
   return { counterFor, notes };
 }

@@ -46,6 +46,8 @@ function fromNative(spec: RunSpec, r: NativeRunResult, startTime: string): RunRe
       timeseriesRows: spec.machine.dumpEveryTicks > 0 ? String(r.series.length) : '',
       timeseriesDropped: spec.machine.dumpEveryTicks > 0 ? String(r.seriesDropped) : '',
       coalescing: r.coalescing,
+      checkpoints: String(r.checkpoints.length),
+      memoryDigest: r.memoryDigest,
     },
     startTime,
     endTime: new Date().toISOString(),

@@ -3,6 +3,7 @@
 // as they are asked for, so a sweep's runs are never all in memory at once.
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import type { ExperimentPlan, PlannedPoint } from '../config/load-experiment.js';
+import { readCheckpointManifest, type CheckpointPart } from '../checkpoint/manifest.js';
 import { argsString } from '../config/experiment.js';
 import { effectiveParams } from '../config/effective-params.js';
 import { packagePath } from '../package-root.js';
@@ -83,8 +84,13 @@ function seSpec(plan: ExperimentPlan, point: PlannedPoint, runDir: string): SeSp
   };
 }
 
+function restoreSpec(folder: string): { dir: string; parts: CheckpointPart[] } {
+  const { dir, parts } = readCheckpointManifest(folder);
+  return { dir, parts };
+}
+
 function machineSpec(plan: ExperimentPlan, point: PlannedPoint, context: RunContext, runDir: string): MachineSpec {
-  const { guest, cpu, machine, limits, devices, stats } = point.normalized;
+  const { guest, cpu, machine, limits, devices, stats, checkpoint } = point.normalized;
   return {
     kvmDevice: context.kvmDevice,
     imagePath: imagePathOf(plan, point),
@@ -98,7 +104,14 @@ function machineSpec(plan: ExperimentPlan, point: PlannedPoint, context: RunCont
     instructionCounter: context.counterFor(point),
     unclaimedAccess: devices.unclaimedAccess,
     dumpEveryTicks: (stats.dumpEvery ?? 0) * 1000,
+    memoryDigest: stats.memoryDigest,
     consolePath: guest.binary === undefined ? join(runDir, 'console.log') : '',
+    checkpoint: {
+      dir: checkpoint.dir === undefined ? join(runDir, 'checkpoints') : fromExperimentFile(plan, checkpoint.dir),
+      atTicks: checkpoint.atTicks ?? 0,
+      onGuestRequest: checkpoint.onGuestRequest,
+    },
+    restore: guest.restore === undefined ? undefined : restoreSpec(fromExperimentFile(plan, guest.restore)),
     se: guest.binary === undefined ? undefined : seSpec(plan, point, runDir),
     pc: guest.format === 'multiboot' ? pcSpec(plan, point) : undefined,
   };

@@ -87,6 +87,21 @@ const CORPUS: BadConfig[] = [
     yaml: 'name: e\nguest: { image: k.elf, format: multiboot }\nmachine: { cpus: 2, irqchip: kernel }\nstats: { dumpEvery: 1ms }\n',
     problems: ['e.yaml:4:21: stats.dumpEvery is not supported with machine.cpus > 1 yet'],
   },
+  {
+    what: 'one checkpoint folder for several runs',
+    yaml: `${HELLO}repeat: 2\ncheckpoint: { dir: ckpt }\n`,
+    problems: ['e.yaml:4:20: checkpoint.dir names one folder, and this experiment has 2 runs: leave it out, and each run keeps its checkpoints in its own folder'],
+  },
+  {
+    what: 'a checkpoint of an SE program',
+    yaml: 'name: e\nguest: { binary: /bin/true }\ncheckpoint: { atTicks: 1ms }\n',
+    problems: ["e.yaml:3:13: checkpoints are for full-system guests yet: SE mode's host side (files, mappings) is not saved"],
+  },
+  {
+    what: 'a restore from a folder that is not there',
+    yaml: 'name: e\nguest: { program: hello, restore: nowhere }\n',
+    problems: ['e.yaml:2:35: <dir>/nowhere is not a folder'],
+  },
   { what: 'a name that is no file name', yaml: 'name: my experiment\nguest: { program: hello }\n', problems: ['e.yaml:1:7: name must match pattern "^[A-Za-z0-9][A-Za-z0-9._-]*$"'] },
   { what: 'hostFactor 0', yaml: `${HELLO}cpu: { hostFactor: 0 }\n`, problems: ['e.yaml:3:20: cpu.hostFactor must be > 0'] },
   { what: 'repeat 0', yaml: `${HELLO}repeat: 0\n`, problems: ['e.yaml:3:9: repeat must be >= 1'] },

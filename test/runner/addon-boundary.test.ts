@@ -20,7 +20,9 @@ const GOOD: MachineSpec = {
   instructionCounter: 'none',
   unclaimedAccess: 'count',
   dumpEveryTicks: 0,
+  memoryDigest: false,
   consolePath: '',
+  checkpoint: { dir: '', atTicks: 0, onGuestRequest: true },
 };
 
 const withCpu = (change: Record<string, unknown>) => ({ cpu: { ...GOOD.cpu, ...change } });

@@ -36,11 +36,54 @@ CpuRegisters& KvmCpu::registers() {
 void KvmCpu::resetCounters() {
   ticksBeforeReset_ += now();
   counters_ = CpuCounters{};
+  committedCarried_ = 0;
   if (perf_) committedBase_ = perf_->read().instructions;
 }
 
 void KvmCpu::countInstructions() {
-  if (perf_) counters_.committedInsts = perf_->read().instructions - committedBase_;
+  if (perf_) counters_.committedInsts = committedCarried_ + perf_->read().instructions - committedBase_;
+}
+
+void KvmCpu::takeCheckpoint() {
+  checkpointWanted_ = false;
+  if (!takeCheckpoint_) {
+    requestStop(RunOutcome{false, "unsupported-m5op", "a checkpoint was asked for, and this machine cannot take one", -1});
+    return;
+  }
+  completePendingAccess();
+  countInstructions();
+  try {
+    takeCheckpoint_();
+  } catch (const CoreError& e) {
+    requestStop(RunOutcome{false, e.code(), "taking a checkpoint: " + std::string(e.what()), -1});
+  }
+}
+
+namespace {
+constexpr uint32_t kCpuStateVersion = 1;
+}  // namespace
+
+void KvmCpu::saveState(StateWriter& out) const {
+  out.put<uint32_t>(kCpuStateVersion);
+  out.put(counters_);
+  out.put<uint64_t>(ticksBeforeReset_);
+  out.put<uint8_t>(halted_);
+  interrupts_.saveState(out);
+}
+
+void KvmCpu::loadState(StateReader& in) {
+  uint32_t version = in.get<uint32_t>();
+  if (version != kCpuStateVersion)
+    throw CoreError("checkpoint-corrupt", "CPU model state version " + std::to_string(version) + ", this build reads " + std::to_string(kCpuStateVersion));
+  counters_ = in.get<CpuCounters>();
+  ticksBeforeReset_ = in.get<uint64_t>();
+  uint8_t halted = in.get<uint8_t>();
+  if (halted > 1) throw CoreError("checkpoint-corrupt", "CPU model state: halted flag " + std::to_string(halted));
+  halted_ = halted;
+  interrupts_.loadState(in);
+  if (simTicksOverflow(counters_, params_.clock))
+    throw CoreError("checkpoint-corrupt", "CPU model state: simulated time past 2^63 ticks");
+  committedCarried_ = counters_.committedInsts;
 }
 
 void KvmCpu::requestStop(RunOutcome outcome) {
@@ -131,7 +174,15 @@ RunOutcome KvmCpu::run() {
       std::unique_lock<std::mutex> lock = lockDevices();
       events_.serviceDue();
     }
+    if (checkpointWanted_ && !stopping()) takeCheckpoint();
     if (stopping() || limitReached()) break;
+    if (halted_) {
+      if (!interrupts_.anyPending()) {
+        idleToNextEvent();
+        continue;
+      }
+      halted_ = false;
+    }
     deliverInterrupts();
     armQuantum();
     if (params_.alwaysSyncTC) writeThreadContext();
@@ -222,17 +273,26 @@ void KvmCpu::deliverInterrupts() {
 void KvmCpu::handleHalt() {
   ++counters_.numHalt;
   if (interrupts_.anyPending()) return;  // delivered on the next entry
-  uint64_t next = events_.nextTick();
-  if (vcpu_.run()->if_flag && next != UINT64_MAX) {
-    // Nothing runs until the next event: jump the clock there, as gem5's
-    // event queue does when every CPU is idle.
-    uint64_t target = params_.maxTicks ? std::min(next, params_.maxTicks) : next;
-    uint64_t current = now();
-    if (target > current) counters_.idleTicks += target - current;
+  if (!vcpu_.run()->if_flag) {
+    fail("halt", "the guest halted with interrupts disabled: nothing can wake it");
     return;
   }
-  fail("halt", vcpu_.run()->if_flag ? "the guest halted with no interrupt source that could wake it"
-                                    : "the guest halted with interrupts disabled: nothing can wake it");
+  halted_ = true;
+}
+
+void KvmCpu::idleToNextEvent() {
+  // Nothing runs until the next event: jump the clock there, as gem5's
+  // event queue does when every CPU is idle. An event that raises no
+  // interrupt (a statistics snapshot, a checkpoint) leaves the vCPU halted,
+  // as it would stay on hardware; entering it would wake it spuriously.
+  uint64_t next = events_.nextTick();
+  if (next == UINT64_MAX) {
+    fail("halt", "the guest halted with no interrupt source that could wake it");
+    return;
+  }
+  uint64_t target = params_.maxTicks ? std::min(next, params_.maxTicks) : next;
+  uint64_t current = now();
+  if (target > current) counters_.idleTicks += target - current;
 }
 
 void KvmCpu::completePendingAccess() {

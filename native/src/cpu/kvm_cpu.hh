@@ -6,6 +6,7 @@
 // idle time while halted, and keeps gem5's statistics. It knows the buses,
 // never the devices.
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 
@@ -79,6 +80,17 @@ class KvmCpu {
 
   const CpuCounters& counters() const { return counters_; }
   void resetCounters();
+
+  // Checkpoints. A request (a guest's m5 checkpoint, a scheduled tick) is
+  // carried out at the top of the run loop, once the exit that asked is
+  // complete: no IO or MMIO is half done then, so the vCPU's state is whole.
+  // `take` captures the machine; what it throws fails the run.
+  void onCheckpoint(std::function<void()> take) { takeCheckpoint_ = std::move(take); }
+  void requestCheckpoint() { checkpointWanted_ = true; }
+  // The model's own part: counters, simulated time, pending interrupts.
+  void saveState(StateWriter& out) const;
+  // Into a CPU not yet run, before the devices (whose events need the clock).
+  void loadState(StateReader& in);
   uint64_t timerResolutionNs() const { return timer_.resolutionNs(); }
   uint64_t effectiveQuantumNs() const { return quantumNs_; }
   // Quanta this close to the floor get their progress watched (see onKick).
@@ -93,12 +105,14 @@ class KvmCpu {
   // Held while servicing devices; with a single vCPU there is nothing to lock.
   std::unique_lock<std::mutex> lockDevices();
   void armQuantum();
+  void takeCheckpoint();
   void onKick();
   void deliverInterrupts();
   void dispatchExit();
   void handleIo();
   void handleMmio();
   void handleHalt();
+  void idleToNextEvent();
   void drainCoalescedRing();
   void access(Bus& bus, uint64_t address, uint8_t* data, unsigned size, bool isWrite, uint64_t& unclaimed);
   void fail(const char* cause, const std::string& error, bool withRegisters = true);
@@ -123,6 +137,7 @@ class KvmCpu {
   InterruptLines interrupts_;
   std::optional<GuestPerfCounters> perf_;
   uint64_t committedBase_ = 0;  // perf's instruction count at the last stats reset
+  uint64_t committedCarried_ = 0;  // instructions counted before a restore, which perf did not see
   uint64_t quantumNs_;
   uint64_t deadlineTsc_ = 0;  // when the armed kick fires; 0 when none is armed
   // Forward progress under short quanta: a kick that finds every general
@@ -138,6 +153,11 @@ class KvmCpu {
   bool exitedSinceKick_ = true;
   State state_ = State::Running;
   std::optional<RunOutcome> stop_;
+  std::function<void()> takeCheckpoint_;
+  bool checkpointWanted_ = false;
+  // Halted (HLT with interrupts on) and waiting for an interrupt: the vCPU
+  // is not entered until one is pending.
+  bool halted_ = false;
   CpuCounters counters_;
   uint64_t ticksBeforeReset_ = 0;
   // alwaysSyncTC's copy of the vCPU state, as gem5 keeps its thread context.

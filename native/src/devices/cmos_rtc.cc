@@ -1,12 +1,20 @@
 #include "devices/cmos_rtc.hh"
 
+#include <algorithm>
 #include <ctime>
+#include <vector>
+
+#include "devices/device_state.hh"
 
 namespace kx {
 
 namespace {
 
 constexpr uint64_t KiB = 1024, MiB = 1024 * KiB, GiB = 1024 * MiB;
+constexpr uint32_t kStateVersion = 1;
+// Seconds: beyond any date the registers can hold (years 0 to 25755, under
+// 1e12 s from 1970), and far enough from INT64_MAX that clock + offset cannot overflow.
+constexpr int64_t kMaxOffset = 10'000'000'000'000;
 
 uint8_t toBcd(int v) { return static_cast<uint8_t>(((v / 10) << 4) | (v % 10)); }
 int fromBcd(uint8_t v) { return (v >> 4) * 10 + (v & 0x0f); }
@@ -125,6 +133,39 @@ void CmosRtc::write(uint64_t offset, uint64_t value, unsigned) {
     case kRegD: break;  // read-only
     default: cmos_[index] = byte; break;
   }
+}
+
+void CmosRtc::saveState(StateWriter& writer) const {
+  writer.put<uint32_t>(kStateVersion);
+  writer.put<uint8_t>(index_);
+  putStateBool(writer, nmiDisabled_);
+  writer.put<int64_t>(offset_);
+  writer.putBytes(cmos_, sizeof cmos_);
+  writer.put<uint64_t>(reads_);
+  writer.put<uint64_t>(writes_);
+}
+
+void CmosRtc::loadState(StateReader& reader) {
+  getStateVersion(reader, name(), kStateVersion);
+  auto index = reader.get<uint8_t>();
+  if (index >= sizeof cmos_) stateOutOfRange(name(), "index", hex(index));
+  bool nmiDisabled = getStateBool(reader, name(), "NMI disable");
+  auto offset = reader.get<int64_t>();
+  if (offset > kMaxOffset || offset < -kMaxOffset) stateOutOfRange(name(), "time offset", std::to_string(offset) + " s");
+  std::vector<uint8_t> cmos = reader.getBytes(sizeof cmos_);
+  if (cmos.size() != sizeof cmos_) stateOutOfRange(name(), "memory size", std::to_string(cmos.size()) + " bytes");
+  // The bits no write reaches hold what the constructor put there.
+  if (cmos[kRegA] & kRegAUip) stateOutOfRange(name(), "register A", hex(cmos[kRegA]));
+  if (cmos[kRegC] != 0) stateOutOfRange(name(), "register C", hex(cmos[kRegC]));
+  if (cmos[kRegD] != kRegDValid) stateOutOfRange(name(), "register D", hex(cmos[kRegD]));
+  auto reads = reader.get<uint64_t>(), writes = reader.get<uint64_t>();
+
+  index_ = index;
+  nmiDisabled_ = nmiDisabled;
+  offset_ = offset;
+  std::copy(cmos.begin(), cmos.end(), cmos_);
+  reads_ = reads;
+  writes_ = writes;
 }
 
 }  // namespace kx

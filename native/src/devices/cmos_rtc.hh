@@ -56,6 +56,10 @@ class CmosRtc : public Device {
   void write(uint64_t offset, uint64_t value, unsigned size) override;
   DeviceStats stats() const override { return {{"reads", reads_}, {"writes", writes_}}; }
   void resetStats() override { reads_ = writes_ = 0; }
+  // The clock is not state (it follows simulated time); the offset the guest
+  // set from it is, and all of CMOS memory, which the guest may rewrite.
+  void saveState(StateWriter& writer) const override;
+  void loadState(StateReader& reader) override;
 
   // The last index written to port 0x70, and its bit 7 (NMIs masked).
   uint8_t index() const { return index_; }

@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include "sim/state_codec.hh"
+
 namespace kx {
 
 using DeviceStats = std::vector<std::pair<std::string, uint64_t>>;
@@ -19,6 +21,12 @@ class Device {
   // Counters the device keeps, reported as "<name>.<stat>" columns.
   virtual DeviceStats stats() const { return {}; }
   virtual void resetStats() {}
+  // Everything the guest could observe of the device, and its counters, for
+  // a checkpoint; loadState on a device built the same way makes it
+  // indistinguishable from the one saved. A device without state saves
+  // nothing.
+  virtual void saveState(StateWriter&) const {}
+  virtual void loadState(StateReader&) {}
 };
 
 }  // namespace kx

@@ -2,11 +2,14 @@
 
 #include <algorithm>
 
+#include "devices/device_state.hh"
 #include "sim/core_error.hh"
 
 namespace kx {
 
 namespace {
+
+constexpr uint32_t kStateVersion = 1;
 
 std::vector<uint8_t> littleEndian(uint64_t value, unsigned bytes) {
   std::vector<uint8_t> out(bytes);
@@ -77,9 +80,9 @@ void FwCfg::rebuildDirectory() {
   items_[kFileDir] = std::move(dir);
 }
 
-const std::vector<uint8_t>* FwCfg::selected() const {
-  if (selector_ & kArchLocal) return nullptr;
-  uint16_t key = selector_ & kEntryMask;
+const std::vector<uint8_t>* FwCfg::itemAt(uint16_t selector) const {
+  if (selector & kArchLocal) return nullptr;
+  uint16_t key = selector & kEntryMask;
   if (key >= kFileFirst) {
     size_t index = key - kFileFirst;
     return index < files_.size() ? &files_[index].bytes : nullptr;
@@ -107,6 +110,33 @@ void FwCfg::write(uint64_t offset, uint64_t value, unsigned size) {
     offset_ = 0;
     ++selects_;
   }
+}
+
+// Reads go on counting the offset past an item's end, where every byte reads
+// 0; saving it clamped to the end keeps the record within what a check can
+// bound and changes nothing the guest can read.
+void FwCfg::saveState(StateWriter& writer) const {
+  const std::vector<uint8_t>* selectedItem = selected();
+  uint64_t end = selectedItem ? selectedItem->size() : 0;
+  writer.put<uint32_t>(kStateVersion);
+  writer.put<uint16_t>(selector_);
+  writer.put<uint64_t>(std::min(offset_, end));
+  writer.put<uint64_t>(selects_);
+  writer.put<uint64_t>(dataReads_);
+}
+
+void FwCfg::loadState(StateReader& reader) {
+  getStateVersion(reader, name(), kStateVersion);
+  auto selector = reader.get<uint16_t>();  // every 16-bit value is one the guest can select
+  auto offset = reader.get<uint64_t>();
+  auto selects = reader.get<uint64_t>(), dataReads = reader.get<uint64_t>();
+  const std::vector<uint8_t>* selectedItem = itemAt(selector);
+  if (offset > (selectedItem ? selectedItem->size() : 0))
+    stateOutOfRange(name(), "offset", std::to_string(offset) + " into item " + hex(selector));
+  selector_ = selector;
+  offset_ = offset;
+  selects_ = selects;
+  dataReads_ = dataReads;
 }
 
 }  // namespace kx

@@ -50,13 +50,18 @@ class FwCfg : public Device {
   void write(uint64_t offset, uint64_t value, unsigned size) override;
   DeviceStats stats() const override { return {{"selects", selects_}, {"dataReads", dataReads_}}; }
   void resetStats() override { selects_ = dataReads_ = 0; }
+  // The items are configuration, not state: loadState expects a device given
+  // the same files, and refuses an offset past the end of the selected item.
+  void saveState(StateWriter& writer) const override;
+  void loadState(StateReader& reader) override;
 
  private:
   struct File {
     std::string name;
     std::vector<uint8_t> bytes;
   };
-  const std::vector<uint8_t>* selected() const;
+  const std::vector<uint8_t>* itemAt(uint16_t selector) const;  // null: nothing answers that selector
+  const std::vector<uint8_t>* selected() const { return itemAt(selector_); }
   void rebuildDirectory();
 
   std::map<uint16_t, std::vector<uint8_t>> items_;  // keys below kFileFirst

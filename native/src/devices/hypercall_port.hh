@@ -25,6 +25,8 @@ class HypercallPort : public Device {
   void write(uint64_t offset, uint64_t value, unsigned size) override;
   DeviceStats stats() const override { return {{"calls", calls_}, {"unknown", unknown_}}; }
   void resetStats() override { calls_ = unknown_ = 0; }
+  void saveState(StateWriter& writer) const override;
+  void loadState(StateReader& reader) override;
 
  private:
   std::function<void()> onCall_;

@@ -1,5 +1,7 @@
 #include "devices/i8042.hh"
 
+#include "devices/device_state.hh"
+
 namespace kx {
 
 uint64_t I8042::read(uint64_t, unsigned) {
@@ -27,6 +29,30 @@ void I8042::write(uint64_t offset, uint64_t value, unsigned) {
 void I8042::requestReset() {
   ++resets_;
   handler_.resetRequested();
+}
+
+
+namespace {
+constexpr uint32_t kStateVersion = 1;
+}
+
+void I8042::saveState(StateWriter& writer) const {
+  writer.put<uint32_t>(kStateVersion);
+  writer.put<uint8_t>(pendingCommand_);
+  writer.put<uint64_t>(commands_);
+  writer.put<uint64_t>(resets_);
+}
+
+void I8042::loadState(StateReader& reader) {
+  getStateVersion(reader, name(), kStateVersion);
+  auto pendingCommand = reader.get<uint8_t>();
+  // write() keeps only the one command that waits for a data byte.
+  if (pendingCommand != 0 && pendingCommand != kWriteOutputPort)
+    stateOutOfRange(name(), "pending command", hex(pendingCommand));
+  auto commands = reader.get<uint64_t>(), resets = reader.get<uint64_t>();
+  pendingCommand_ = pendingCommand;
+  commands_ = commands;
+  resets_ = resets;
 }
 
 }  // namespace kx

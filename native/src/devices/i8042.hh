@@ -44,6 +44,9 @@ class I8042 : public Device {
   void write(uint64_t offset, uint64_t value, unsigned size) override;
   DeviceStats stats() const override { return {{"commands", commands_}, {"resets", resets_}}; }
   void resetStats() override { commands_ = resets_ = 0; }
+  // The controller's state, for both of its ports: commandPort() saves nothing.
+  void saveState(StateWriter& writer) const override;
+  void loadState(StateReader& reader) override;
 
  private:
   // Port 0x64 as a device of its own, forwarding to the controller at offset kCommand.

@@ -23,6 +23,10 @@ class IntervalTimer : public Device {
   void write(uint64_t offset, uint64_t value, unsigned size) override;
   DeviceStats stats() const override { return {{"fired", fired_}}; }
   void resetStats() override { fired_ = 0; }
+  void saveState(StateWriter& writer) const override;
+  // Expects the event queue's clock already at the saved time: a running
+  // timer's next expiry is rescheduled at the saved absolute tick.
+  void loadState(StateReader& reader) override;
 
  private:
   void start();

@@ -1,5 +1,6 @@
 #include "devices/isa_debug_exit.hh"
 
+#include "devices/device_state.hh"
 #include "sim/core_error.hh"
 
 namespace kx {
@@ -21,6 +22,28 @@ void IsaDebugExit::write(uint64_t, uint64_t value, unsigned size) {
   ++exits_;
   lastCode_ = code;
   handler_.debugExit(code);
+}
+
+
+namespace {
+constexpr uint32_t kStateVersion = 1;
+}
+
+// The port range is configuration, not state: a device built the same way has it.
+void IsaDebugExit::saveState(StateWriter& writer) const {
+  writer.put<uint32_t>(kStateVersion);
+  writer.put<uint64_t>(exits_);
+  writer.put<uint64_t>(lastCode_);
+}
+
+void IsaDebugExit::loadState(StateReader& reader) {
+  getStateVersion(reader, name(), kStateVersion);
+  auto exits = reader.get<uint64_t>(), lastCode = reader.get<uint64_t>();
+  // 0 before any write; afterwards an exit code, which is 32 bits and odd.
+  if (lastCode != 0 && (lastCode > UINT32_MAX || !(lastCode & 1)))
+    stateOutOfRange(name(), "lastCode", hex(lastCode));
+  exits_ = exits;
+  lastCode_ = lastCode;
 }
 
 }  // namespace kx

@@ -30,6 +30,8 @@ class IsaDebugExit : public Device {
   void write(uint64_t offset, uint64_t value, unsigned size) override;
   DeviceStats stats() const override { return {{"exits", exits_}, {"lastCode", lastCode_}}; }
   void resetStats() override { exits_ = 0; }
+  void saveState(StateWriter& writer) const override;
+  void loadState(StateReader& reader) override;
 
   // (value << 1) | 1 of the bytes written, as QEMU computes it.
   static uint32_t exitCode(uint64_t value, unsigned size);

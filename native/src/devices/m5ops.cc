@@ -1,5 +1,6 @@
 #include "devices/m5ops.hh"
 
+#include "devices/device_state.hh"
 #include "sim/core_error.hh"
 
 namespace kx {
@@ -38,14 +39,35 @@ uint64_t M5Ops::perform(uint64_t offset, unsigned size) {
       ++workEnd_;
       break;
     case kCheckpoint:
-      handler_.m5Unsupported("m5 checkpoint (0x43): checkpointing is not supported yet");
+      handler_.m5Checkpoint();
       break;
     default:
       handler_.m5Unsupported("m5op " + hex(op) + ": not one this runner serves (exit, fail, reset_stats, dump_stats, "
-                                                 "dump_reset_stats, work_begin, work_end)");
+                                                 "dump_reset_stats, checkpoint, work_begin, work_end)");
       break;
   }
   return 0;
+}
+
+
+namespace {
+constexpr uint32_t kStateVersion = 1;
+}
+
+// Only counters: an operation completes within the access, so nothing is ever half done.
+void M5Ops::saveState(StateWriter& writer) const {
+  writer.put<uint32_t>(kStateVersion);
+  writer.put<uint64_t>(calls_);
+  writer.put<uint64_t>(workBegin_);
+  writer.put<uint64_t>(workEnd_);
+}
+
+void M5Ops::loadState(StateReader& reader) {
+  getStateVersion(reader, name(), kStateVersion);
+  auto calls = reader.get<uint64_t>(), workBegin = reader.get<uint64_t>(), workEnd = reader.get<uint64_t>();
+  calls_ = calls;
+  workBegin_ = workBegin;
+  workEnd_ = workEnd;
 }
 
 }  // namespace kx

@@ -20,6 +20,8 @@ class M5OpsHandler {
   virtual void m5Fail(uint64_t code) = 0;
   virtual void m5ResetStats() = 0;
   virtual void m5DumpStats() = 0;
+  // gem5's m5 checkpoint: save the machine where it stands, then go on.
+  virtual void m5Checkpoint() = 0;
   // An operation this runner does not serve (yet): the run ends saying which.
   virtual void m5Unsupported(const std::string& what) = 0;
 };
@@ -49,6 +51,8 @@ class M5Ops : public Device {
     return {{"calls", calls_}, {"workBegin", workBegin_}, {"workEnd", workEnd_}};
   }
   void resetStats() override { calls_ = workBegin_ = workEnd_ = 0; }
+  void saveState(StateWriter& writer) const override;
+  void loadState(StateReader& reader) override;
 
  private:
   uint64_t perform(uint64_t offset, unsigned size);

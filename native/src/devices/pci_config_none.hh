@@ -21,6 +21,8 @@ class PciConfigNone : public Device {
   void write(uint64_t offset, uint64_t value, unsigned size) override;
   DeviceStats stats() const override { return {{"configReads", configReads_}, {"configWrites", configWrites_}}; }
   void resetStats() override { configReads_ = configWrites_ = 0; }
+  void saveState(StateWriter& writer) const override;
+  void loadState(StateReader& reader) override;
 
   uint32_t address() const { return address_; }
 

@@ -17,6 +17,8 @@ class PostPort : public Device {
   void write(uint64_t offset, uint64_t value, unsigned size) override;
   DeviceStats stats() const override { return {{"writes", writes_}, {"last", last_}}; }
   void resetStats() override { writes_ = 0; }
+  void saveState(StateWriter& writer) const override;
+  void loadState(StateReader& reader) override;
   uint8_t last() const { return last_; }
 
  private:

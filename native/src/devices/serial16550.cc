@@ -1,5 +1,7 @@
 #include "devices/serial16550.hh"
 
+#include "devices/device_state.hh"
+
 namespace kx {
 
 namespace {
@@ -11,6 +13,7 @@ constexpr uint8_t kIirThrEmpty = 0x02;
 constexpr uint8_t kIirFifosEnabled = 0xc0;
 constexpr uint8_t kLsrTransmitterIdle = 0x60;  // THR empty and transmitter empty: always ready
 constexpr uint8_t kMsrCarrierReady = 0xb0;     // DCD, DSR, CTS
+constexpr uint32_t kStateVersion = 1;
 }  // namespace
 
 uint64_t Serial16550::read(uint64_t offset, unsigned) {
@@ -81,6 +84,38 @@ void Serial16550::updateIrq() {
   level_ = level;
   if (level) ++interrupts_;
   irq_.set(level);
+}
+
+// The pin's level is not saved: it follows from IER and the pending THRE.
+void Serial16550::saveState(StateWriter& writer) const {
+  writer.put<uint32_t>(kStateVersion);
+  for (uint8_t reg : {ier_, lcr_, mcr_, scratch_, dll_, dlm_, fcr_}) writer.put<uint8_t>(reg);
+  putStateBool(writer, thrEmptyPending_);
+  writer.put<uint64_t>(txBytes_);
+  writer.put<uint64_t>(interrupts_);
+}
+
+void Serial16550::loadState(StateReader& reader) {
+  getStateVersion(reader, name(), kStateVersion);
+  auto ier = reader.get<uint8_t>();
+  if (ier & ~kIerMask) stateOutOfRange(name(), "IER", hex(ier));
+  auto lcr = reader.get<uint8_t>(), mcr = reader.get<uint8_t>(), scratch = reader.get<uint8_t>();
+  auto dll = reader.get<uint8_t>(), dlm = reader.get<uint8_t>(), fcr = reader.get<uint8_t>();
+  bool thrEmptyPending = getStateBool(reader, name(), "THRE pending");
+  auto txBytes = reader.get<uint64_t>(), interrupts = reader.get<uint64_t>();
+
+  ier_ = ier;
+  lcr_ = lcr;
+  mcr_ = mcr;
+  scratch_ = scratch;
+  dll_ = dll;
+  dlm_ = dlm;
+  fcr_ = fcr;
+  thrEmptyPending_ = thrEmptyPending;
+  updateIrq();
+  // After the pin: raising it here is the restored interrupt, not a new one to count.
+  txBytes_ = txBytes;
+  interrupts_ = interrupts;
 }
 
 }  // namespace kx

@@ -27,6 +27,9 @@ class Serial16550 : public Device {
   void write(uint64_t offset, uint64_t value, unsigned size) override;
   DeviceStats stats() const override { return {{"txBytes", txBytes_}, {"interrupts", interrupts_}}; }
   void resetStats() override { txBytes_ = interrupts_ = 0; }
+  void saveState(StateWriter& writer) const override;
+  // Drives the pin to the level the loaded state implies.
+  void loadState(StateReader& reader) override;
 
  private:
   bool dlab() const { return lcr_ & 0x80; }

@@ -24,10 +24,13 @@ class Sink : public Device {
     return {{"writes", writes_}, {"reads", reads_}, {"outOfOrder", outOfOrder_}};
   }
   void resetStats() override { writes_ = reads_ = outOfOrder_ = 0; }
+  void saveState(StateWriter& writer) const override;
+  void loadState(StateReader& reader) override;
 
  private:
   const char* name_;
-  uint64_t writes_ = 0, reads_ = 0, outOfOrder_ = 0;
+  uint64_t writes_ = 0;  // also the sequence number the next write should carry
+  uint64_t reads_ = 0, outOfOrder_ = 0;
 };
 
 }  // namespace kx

@@ -42,6 +42,10 @@ struct MsrsHeader {  // struct kvm_msrs; kvm_msr_entry[nmsrs] follows
   uint32_t pad;
 };
 
+struct MsrListHeader {  // struct kvm_msr_list; uint32_t indices[nmsrs] follow
+  uint32_t nmsrs;
+};
+
 struct RoutingHeader {  // struct kvm_irq_routing; kvm_irq_routing_entry[nr] follows
   uint32_t nr;
   uint32_t flags;
@@ -56,6 +60,8 @@ constexpr unsigned long kSetCpuid2 = _IOW(KVMIO, 0x90, CpuidHeader);
 constexpr unsigned long kSetSignalMask = _IOW(KVMIO, 0x8b, SignalMaskHeader);
 
 constexpr unsigned long kSetMsrs = _IOW(KVMIO, 0x89, MsrsHeader);
+constexpr unsigned long kGetMsrs = _IOWR(KVMIO, 0x88, MsrsHeader);
+constexpr unsigned long kGetMsrIndexList = _IOWR(KVMIO, 0x02, MsrListHeader);
 constexpr unsigned long kGetXsave = _IOR(KVMIO, 0xa4, XsaveRegion);
 constexpr unsigned long kSetXsave = _IOW(KVMIO, 0xa5, XsaveRegion);
 constexpr unsigned long kGetXsave2 = _IOR(KVMIO, 0xcf, XsaveRegion);
@@ -63,6 +69,8 @@ constexpr unsigned long kSetGsiRouting = _IOW(KVMIO, 0x6a, RoutingHeader);
 
 static_assert(kGetSupportedCpuid == 0xc008ae05ul);
 static_assert(kSetMsrs == 0x4008ae89ul);
+static_assert(kGetMsrs == 0xc008ae88ul);
+static_assert(kGetMsrIndexList == 0xc004ae02ul);
 static_assert(sizeof(kvm_msr_entry) == 16);
 static_assert(kGetXsave == 0x9000aea4ul);
 static_assert(kSetXsave == 0x5000aea5ul);

@@ -77,4 +77,15 @@ std::vector<kvm_cpuid_entry2> KvmDevice::supportedCpuid() const {
   throw CoreError("kvm-setup-failed", "KVM_GET_SUPPORTED_CPUID: more than 4096 entries");
 }
 
+std::vector<uint32_t> KvmDevice::msrIndexList() const {
+  for (uint32_t capacity = 256; capacity <= 16384; capacity *= 2) {
+    std::vector<uint32_t> buffer(1 + capacity);
+    buffer[0] = capacity;
+    if (::ioctl(fd_.get(), abi::kGetMsrIndexList, buffer.data()) == 0)
+      return std::vector<uint32_t>(buffer.begin() + 1, buffer.begin() + 1 + std::min(buffer[0], capacity));
+    if (errno != E2BIG) throw CoreError("kvm-setup-failed", errnoMessage("KVM_GET_MSR_INDEX_LIST", errno));
+  }
+  throw CoreError("kvm-setup-failed", "KVM_GET_MSR_INDEX_LIST: more than 16384 MSRs");
+}
+
 }  // namespace kx

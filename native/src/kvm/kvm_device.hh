@@ -26,6 +26,8 @@ class KvmDevice {
 
   int vcpuMmapSize() const;
   std::vector<kvm_cpuid_entry2> supportedCpuid() const;
+  // KVM_GET_MSR_INDEX_LIST: the MSRs whose guest values KVM keeps.
+  std::vector<uint32_t> msrIndexList() const;
 
  private:
   std::string path_;

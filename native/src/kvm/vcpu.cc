@@ -75,15 +75,19 @@ kvm_sregs Vcpu::getSregs() const {
 
 void Vcpu::setSregs(const kvm_sregs& sregs) { check(::ioctl(fd_.get(), KVM_SET_SREGS, &sregs), "KVM_SET_SREGS"); }
 
-XsaveArea Vcpu::getXsave() const {
+size_t Vcpu::xsaveSize() const {
   // Asked of the VM once the guest's CPUID is set: the size follows the
   // features it may enable (AMX's tiles need more than 4 KiB).
   if (xsaveBytes_ == 0) {
     int xsave2 = ::ioctl(vmFd_, KVM_CHECK_EXTENSION, KVM_CAP_XSAVE2);
     xsaveBytes_ = std::max(sizeof(abi::XsaveRegion), xsave2 > 0 ? static_cast<size_t>(xsave2) : 0);
   }
-  XsaveArea xsave(xsaveBytes_);
-  if (xsaveBytes_ > sizeof(abi::XsaveRegion))
+  return xsaveBytes_;
+}
+
+XsaveArea Vcpu::getXsave() const {
+  XsaveArea xsave(xsaveSize());
+  if (xsave.size() > sizeof(abi::XsaveRegion))
     check(::ioctl(fd_.get(), abi::kGetXsave2, xsave.data()), "KVM_GET_XSAVE2");
   else
     check(::ioctl(fd_.get(), abi::kGetXsave, xsave.data()), "KVM_GET_XSAVE");
@@ -92,7 +96,7 @@ XsaveArea Vcpu::getXsave() const {
 
 // KVM_SET_XSAVE reads as many bytes as KVM_CAP_XSAVE2 reported.
 void Vcpu::setXsave(const XsaveArea& xsave) {
-  if (xsave.size() != xsaveBytes_) throw CoreError("internal", "an XSAVE area of " + std::to_string(xsave.size()) + " bytes, not " + std::to_string(xsaveBytes_));
+  if (xsave.size() != xsaveSize()) throw CoreError("internal", "an XSAVE area of " + std::to_string(xsave.size()) + " bytes, not " + std::to_string(xsaveSize()));
   check(::ioctl(fd_.get(), abi::kSetXsave, xsave.data()), "KVM_SET_XSAVE");
 }
 
@@ -111,20 +115,92 @@ void Vcpu::setCpuid(const std::vector<kvm_cpuid_entry2>& entries) {
   check(::ioctl(fd_.get(), abi::kSetCpuid2, buffer.data()), "KVM_SET_CPUID2");
 }
 
-void Vcpu::setMsrs(const std::vector<std::pair<uint32_t, uint64_t>>& msrs) {
-  std::vector<unsigned char> buffer(sizeof(abi::MsrsHeader) + msrs.size() * sizeof(kvm_msr_entry));
-  reinterpret_cast<abi::MsrsHeader*>(buffer.data())->nmsrs = static_cast<uint32_t>(msrs.size());
-  for (size_t i = 0; i < msrs.size(); ++i) {
+namespace {
+// KVM_SET_MSRS on `msrs`: how many KVM set, from the first.
+int setSome(int fd, const std::pair<uint32_t, uint64_t>* msrs, size_t count) {
+  std::vector<unsigned char> buffer(sizeof(abi::MsrsHeader) + count * sizeof(kvm_msr_entry));
+  reinterpret_cast<abi::MsrsHeader*>(buffer.data())->nmsrs = static_cast<uint32_t>(count);
+  for (size_t i = 0; i < count; ++i) {
     kvm_msr_entry entry{};
     entry.index = msrs[i].first;
     entry.data = msrs[i].second;
     std::memcpy(buffer.data() + sizeof(abi::MsrsHeader) + i * sizeof entry, &entry, sizeof entry);
   }
-  // KVM_SET_MSRS returns how many it set, stopping at the first it refuses.
-  int set = ::ioctl(fd_.get(), abi::kSetMsrs, buffer.data());
+  int set = ::ioctl(fd, abi::kSetMsrs, buffer.data());
   if (set < 0) check(set, "KVM_SET_MSRS");
+  return set;
+}
+}  // namespace
+
+void Vcpu::setMsrs(const std::vector<std::pair<uint32_t, uint64_t>>& msrs) {
+  int set = setSome(fd_.get(), msrs.data(), msrs.size());
   if (static_cast<size_t>(set) != msrs.size())
     throw CoreError("kvm-vcpu-ioctl-failed", "KVM_SET_MSRS refused MSR " + hex(msrs[set].first) + " = " + hex(msrs[set].second));
+}
+
+std::vector<std::pair<uint32_t, uint64_t>> Vcpu::setMsrsWhereAccepted(const std::vector<std::pair<uint32_t, uint64_t>>& msrs) {
+  std::vector<std::pair<uint32_t, uint64_t>> refused;
+  size_t next = 0;
+  while (next < msrs.size()) {
+    next += static_cast<size_t>(setSome(fd_.get(), msrs.data() + next, msrs.size() - next));
+    if (next < msrs.size()) refused.push_back(msrs[next++]);
+  }
+  return refused;
+}
+
+std::vector<std::pair<uint32_t, uint64_t>> Vcpu::readableMsrs(const std::vector<uint32_t>& indices) const {
+  std::vector<std::pair<uint32_t, uint64_t>> read;
+  size_t next = 0;
+  while (next < indices.size()) {
+    size_t count = indices.size() - next;
+    std::vector<unsigned char> buffer(sizeof(abi::MsrsHeader) + count * sizeof(kvm_msr_entry));
+    reinterpret_cast<abi::MsrsHeader*>(buffer.data())->nmsrs = static_cast<uint32_t>(count);
+    auto* entries = reinterpret_cast<kvm_msr_entry*>(buffer.data() + sizeof(abi::MsrsHeader));
+    for (size_t i = 0; i < count; ++i) entries[i].index = indices[next + i];
+    int got = ::ioctl(fd_.get(), abi::kGetMsrs, buffer.data());
+    if (got < 0) check(got, "KVM_GET_MSRS");
+    for (int i = 0; i < got; ++i) read.emplace_back(entries[i].index, entries[i].data);
+    next += static_cast<size_t>(got) + 1;  // past the refused one, if any
+  }
+  return read;
+}
+
+kvm_debugregs Vcpu::getDebugRegs() const {
+  kvm_debugregs regs{};
+  check(::ioctl(fd_.get(), KVM_GET_DEBUGREGS, &regs), "KVM_GET_DEBUGREGS");
+  return regs;
+}
+
+void Vcpu::setDebugRegs(const kvm_debugregs& regs) {
+  check(::ioctl(fd_.get(), KVM_SET_DEBUGREGS, &regs), "KVM_SET_DEBUGREGS");
+}
+
+kvm_xcrs Vcpu::getXcrs() const {
+  kvm_xcrs xcrs{};
+  check(::ioctl(fd_.get(), KVM_GET_XCRS, &xcrs), "KVM_GET_XCRS");
+  return xcrs;
+}
+
+void Vcpu::setXcrs(const kvm_xcrs& xcrs) { check(::ioctl(fd_.get(), KVM_SET_XCRS, &xcrs), "KVM_SET_XCRS"); }
+
+kvm_vcpu_events Vcpu::getEvents() const {
+  kvm_vcpu_events events{};
+  check(::ioctl(fd_.get(), KVM_GET_VCPU_EVENTS, &events), "KVM_GET_VCPU_EVENTS");
+  return events;
+}
+
+void Vcpu::setEvents(const kvm_vcpu_events& events) {
+  check(::ioctl(fd_.get(), KVM_SET_VCPU_EVENTS, &events), "KVM_SET_VCPU_EVENTS");
+}
+
+kvm_mp_state Vcpu::getMpState() const {
+  kvm_mp_state state{};
+  check(::ioctl(fd_.get(), KVM_GET_MP_STATE, &state), "KVM_GET_MP_STATE");
+  return state;
+}
+
+void Vcpu::setMpState(const kvm_mp_state& state) {
+  check(::ioctl(fd_.get(), KVM_SET_MP_STATE, &state), "KVM_SET_MP_STATE");
 }
 
 void Vcpu::setXcr0(uint64_t value) {

@@ -54,11 +54,27 @@ class Vcpu {
   // enabled (AVX, AVX-512); the legacy FPU ioctls hold x87 and SSE only.
   XsaveArea getXsave() const;
   void setXsave(const XsaveArea& xsave);
+  // The bytes of this VM's XSAVE area: 4 KiB, or KVM_CAP_XSAVE2's size.
+  size_t xsaveSize() const;
   kvm_fpu getFpu() const;
   void setFpu(const kvm_fpu& fpu);
   void setCpuid(const std::vector<kvm_cpuid_entry2>& entries);
   // (index, value) pairs; all or nothing.
   void setMsrs(const std::vector<std::pair<uint32_t, uint64_t>>& msrs);
+  // Sets as many as KVM takes (KVM_SET_MSRS stops at the first it refuses)
+  // and returns the refused ones.
+  std::vector<std::pair<uint32_t, uint64_t>> setMsrsWhereAccepted(const std::vector<std::pair<uint32_t, uint64_t>>& msrs);
+  // Reads the MSRs of `indices` this vCPU has; one KVM refuses to read is
+  // left out (KVM_GET_MSRS stops at the first such), not an error.
+  std::vector<std::pair<uint32_t, uint64_t>> readableMsrs(const std::vector<uint32_t>& indices) const;
+  kvm_debugregs getDebugRegs() const;
+  void setDebugRegs(const kvm_debugregs& regs);
+  kvm_xcrs getXcrs() const;
+  void setXcrs(const kvm_xcrs& xcrs);
+  kvm_vcpu_events getEvents() const;
+  void setEvents(const kvm_vcpu_events& events);
+  kvm_mp_state getMpState() const;
+  void setMpState(const kvm_mp_state& state);
   // XCR0: the state components XSAVE-enabled code may use (x87, SSE, AVX, ...).
   void setXcr0(uint64_t value);
   void setSignalMask(const sigset_t& mask);
@@ -77,7 +93,7 @@ class Vcpu {
   bool regsSynced_ = false;
   bool canSyncRegs_ = false;
   int vmFd_;
-  mutable size_t xsaveBytes_ = 0;  // 0 until the first getXsave
+  mutable size_t xsaveBytes_ = 0;  // 0 until first asked (xsaveSize)
 };
 
 }  // namespace kx

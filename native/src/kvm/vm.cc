@@ -48,6 +48,18 @@ void Vm::registerCoalescedZone(uint64_t base, uint32_t size, bool pio) {
                                                     errno));
 }
 
+kvm_clock_data Vm::getClock() const {
+  kvm_clock_data clock{};
+  if (::ioctl(fd_.get(), KVM_GET_CLOCK, &clock) < 0) throw CoreError("kvm-setup-failed", errnoMessage("KVM_GET_CLOCK", errno));
+  return clock;
+}
+
+void Vm::setClock(const kvm_clock_data& saved) {
+  kvm_clock_data clock{};
+  clock.clock = saved.clock;  // flags, realtime and host_tsc describe the saving host, not this one
+  if (::ioctl(fd_.get(), KVM_SET_CLOCK, &clock) < 0) throw CoreError("kvm-setup-failed", errnoMessage("KVM_SET_CLOCK", errno));
+}
+
 int Vm::createVcpu(unsigned id) {
   int fd = ::ioctl(fd_.get(), KVM_CREATE_VCPU, id);
   if (fd < 0) throw CoreError("kvm-setup-failed", errnoMessage("KVM_CREATE_VCPU", errno));

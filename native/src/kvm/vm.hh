@@ -1,5 +1,7 @@
 #pragma once
 // A KVM virtual machine: its memory slots, coalesced-IO zones and vCPU creation.
+#include <linux/kvm.h>
+
 #include <cstdint>
 
 #include "kvm/kvm_device.hh"
@@ -22,6 +24,10 @@ class Vm {
   // coalesced ring instead of exiting; `pio` selects port space.
   void registerCoalescedZone(uint64_t base, uint32_t size, bool pio);
   int createVcpu(unsigned id);
+  // The kvmclock's host-side value (KVM_GET_CLOCK / KVM_SET_CLOCK): what a
+  // guest's paravirtual clock reads, kept across a checkpoint.
+  kvm_clock_data getClock() const;
+  void setClock(const kvm_clock_data& clock);
 
  private:
   const KvmDevice& kvm_;

@@ -4,6 +4,9 @@
 // loop injects them when the guest can take them.
 #include <bitset>
 #include <cstdint>
+#include <string>
+
+#include "sim/state_codec.hh"
 
 namespace kx {
 
@@ -29,6 +32,22 @@ class InterruptLines {
     return -1;
   }
   bool vectorPending() const { return pending_.any(); }
+
+  // Raised but not yet delivered: part of a checkpoint.
+  void saveState(StateWriter& out) const {
+    out.putString(pending_.to_string());
+    out.put<uint8_t>(nmi_);
+  }
+  void loadState(StateReader& in) {
+    std::string bits = in.getString(256);
+    if (bits.size() != 256 || bits.find_first_not_of("01") != std::string::npos)
+      throw CoreError("checkpoint-corrupt", "pending interrupts: not 256 flags");
+    pending_ = std::bitset<256>(bits);
+    if ((pending_ & std::bitset<256>(0xffffffffu)).any()) throw CoreError("checkpoint-corrupt", "pending interrupts: a vector below 32");
+    uint8_t nmi = in.get<uint8_t>();
+    if (nmi > 1) throw CoreError("checkpoint-corrupt", "pending NMI flag " + std::to_string(nmi));
+    nmi_ = nmi;
+  }
 
  private:
   std::bitset<256> pending_;

@@ -1,0 +1,269 @@
+#include "checkpoint/machine_checkpoint.hh"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "checkpoint/manifest_json.hh"
+#include "checkpoint/memory_image.hh"
+#include "kvm/vcpu_state.hh"
+#include "sim/core_error.hh"
+
+namespace kx {
+
+namespace {
+
+constexpr uint64_t kMaxStateBytes = 64ull << 20;    // a vCPU's or every device's state: far below this
+constexpr uint64_t kMaxConsoleBytes = 1ull << 30;  // what a guest printed
+constexpr uint64_t kMaxCpuidEntries = 4096;
+
+const PartRecord& partNamed(const RestoreSource& source, const std::string& name) {
+  for (const PartRecord& p : source.parts)
+    if (p.name == name) return p;
+  throw CoreError("checkpoint-corrupt", source.dir + ": the manifest lists no part \"" + name + "\"");
+}
+
+std::vector<uint8_t> machineRecord(const MachineParts& m) {
+  StateWriter out;
+  out.put<uint32_t>(1);
+  out.put<uint64_t>(m.cpuid.size());
+  for (const kvm_cpuid_entry2& e : m.cpuid) out.put(e);
+  out.put<uint64_t>(m.vcpu.xsaveSize());
+  out.put(m.vm.getClock());
+  return out.bytes();
+}
+
+std::string describeLeaf(const kvm_cpuid_entry2& e) {
+  return "leaf " + hex(e.function) + " subleaf " + hex(e.index) + " (eax " + hex(e.eax) + " ebx " + hex(e.ebx) + " ecx " +
+         hex(e.ecx) + " edx " + hex(e.edx) + ")";
+}
+
+// The guest saw this CPUID; a different CPU would make its saved state (XSAVE
+// components, MSRs, feature checks it made) mean something else.
+void checkCpuid(const std::vector<kvm_cpuid_entry2>& saved, const std::vector<kvm_cpuid_entry2>& here) {
+  auto same = [](const kvm_cpuid_entry2& a, const kvm_cpuid_entry2& b) {
+    return a.function == b.function && a.index == b.index && a.flags == b.flags && a.eax == b.eax && a.ebx == b.ebx &&
+           a.ecx == b.ecx && a.edx == b.edx;
+  };
+  for (size_t i = 0; i < std::max(saved.size(), here.size()); ++i) {
+    if (i < saved.size() && i < here.size() && same(saved[i], here[i])) continue;
+    std::string was = i < saved.size() ? describeLeaf(saved[i]) : "nothing";
+    std::string is = i < here.size() ? describeLeaf(here[i]) : "nothing";
+    throw CoreError("checkpoint-incompatible", "this host's CPUID differs from the one the checkpoint was taken with: entry " +
+                                                   std::to_string(i) + " was " + was + ", here it is " + is +
+                                                   ". Restore on the same CPU model and kernel");
+  }
+}
+
+void restoreMachineRecord(const RestoreSource& source, MachineParts& m) {
+  std::vector<uint8_t> bytes = readPart(source.dir, partNamed(source, "machine"), kMaxStateBytes);
+  StateReader in(bytes, "machine record");
+  uint32_t version = in.get<uint32_t>();
+  if (version != 1) throw CoreError("checkpoint-corrupt", "machine record version " + std::to_string(version) + ", this build reads 1");
+  uint64_t count = in.get<uint64_t>();
+  if (count > kMaxCpuidEntries) throw CoreError("checkpoint-corrupt", "machine record: " + std::to_string(count) + " CPUID entries");
+  std::vector<kvm_cpuid_entry2> cpuid;
+  for (uint64_t i = 0; i < count; ++i) cpuid.push_back(in.get<kvm_cpuid_entry2>());
+  checkCpuid(cpuid, m.cpuid);
+  uint64_t xsave = in.get<uint64_t>();
+  if (xsave != m.vcpu.xsaveSize())
+    throw CoreError("checkpoint-incompatible", "the checkpoint's XSAVE area is " + std::to_string(xsave) + " bytes, this host's " +
+                                                   std::to_string(m.vcpu.xsaveSize()));
+  kvm_clock_data clock = in.get<kvm_clock_data>();
+  in.finish();
+  m.vm.setClock(clock);
+}
+
+std::vector<uint8_t> devicesRecord(const std::vector<Device*>& devices) {
+  StateWriter out;
+  out.put<uint32_t>(1);
+  out.put<uint64_t>(devices.size());
+  for (const Device* d : devices) {
+    StateWriter state;
+    d->saveState(state);
+    out.putString(d->name());
+    out.putBytes(state.bytes().data(), state.bytes().size());
+  }
+  return out.bytes();
+}
+
+std::string deviceNames(const std::vector<std::string>& names) {
+  std::string all;
+  for (const std::string& n : names) all += (all.empty() ? "" : ", ") + n;
+  return all.empty() ? "none" : all;
+}
+
+void restoreDevices(const RestoreSource& source, const std::vector<Device*>& devices) {
+  std::vector<uint8_t> bytes = readPart(source.dir, partNamed(source, "devices"), kMaxStateBytes);
+  StateReader in(bytes, "device states");
+  uint32_t version = in.get<uint32_t>();
+  if (version != 1) throw CoreError("checkpoint-corrupt", "device states version " + std::to_string(version) + ", this build reads 1");
+  uint64_t count = in.get<uint64_t>();
+  if (count > 1024) throw CoreError("checkpoint-corrupt", "device states: " + std::to_string(count) + " devices");
+  std::vector<std::string> saved;
+  std::vector<std::vector<uint8_t>> states;
+  for (uint64_t i = 0; i < count; ++i) {
+    saved.push_back(in.getString(64));
+    states.push_back(in.getBytes(kMaxStateBytes));
+  }
+  in.finish();
+  std::vector<std::string> here;
+  for (const Device* d : devices) here.push_back(d->name());
+  if (saved != here)
+    throw CoreError("checkpoint-incompatible", "the checkpoint's machine has the devices " + deviceNames(saved) + "; this one has " +
+                                                   deviceNames(here) + " (another guest kind or another build)");
+  for (size_t i = 0; i < devices.size(); ++i) {
+    StateReader state(states[i], std::string("device ") + devices[i]->name());
+    devices[i]->loadState(state);
+    state.finish();
+  }
+}
+
+std::vector<uint8_t> kernelRecord(const KernelCounters& kernel) {
+  StateWriter out;
+  out.put<uint32_t>(1);
+  StatValues counts = kernel.sinceStart();
+  out.put<uint64_t>(counts.size());
+  for (const auto& [name, value] : counts) {
+    out.putString(name);
+    out.put<uint64_t>(value);
+  }
+  return out.bytes();
+}
+
+void restoreKernelCounters(const RestoreSource& source, KernelCounters& kernel) {
+  std::vector<uint8_t> bytes = readPart(source.dir, partNamed(source, "kernel"), kMaxStateBytes);
+  StateReader in(bytes, "kernel counters");
+  uint32_t version = in.get<uint32_t>();
+  if (version != 1) throw CoreError("checkpoint-corrupt", "kernel counters version " + std::to_string(version) + ", this build reads 1");
+  uint64_t count = in.get<uint64_t>();
+  if (count > 4096) throw CoreError("checkpoint-corrupt", "kernel counters: " + std::to_string(count) + " of them");
+  StatValues counts;
+  for (uint64_t i = 0; i < count; ++i) {
+    std::string name = in.getString(256);
+    counts.emplace_back(name, in.get<uint64_t>());
+  }
+  in.finish();
+  kernel.carry(std::move(counts));
+}
+
+std::vector<uint8_t> consoleBytes(const MachineParts& m) {
+  if (!m.console) return {};
+  std::fflush(m.console);
+  std::error_code ec;
+  uint64_t size = std::filesystem::file_size(m.consolePath, ec);
+  if (ec) throw CoreError("checkpoint-io", "cannot read the console log " + m.consolePath + ": " + ec.message());
+  std::vector<uint8_t> bytes(size);
+  std::FILE* f = std::fopen(m.consolePath.c_str(), "rb");
+  if (!f) throw CoreError("checkpoint-io", errnoMessage("cannot open the console log " + m.consolePath, errno));
+  size_t got = std::fread(bytes.data(), 1, size, f);
+  std::fclose(f);
+  bytes.resize(got);
+  return bytes;
+}
+
+void writeManifest(const std::string& dir, const MachineParts& m, const std::string& reason, const std::vector<PartRecord>& parts) {
+  JsonWriter w;
+  w.beginObject();
+  w.key("format");
+  w.value("kvm-experiments checkpoint");
+  w.key("version");
+  w.value(kCheckpointVersion);
+  w.key("reason");
+  w.value(reason);
+  w.key("simTicks");
+  w.value(m.cpu.now());
+  w.key("ticksSinceStart");
+  w.value(m.cpu.ticksSinceStart());
+  w.key("platform");
+  w.value(m.platform);
+  w.key("cpus");
+  w.value(1u);
+  w.key("memoryBytes");
+  w.value(static_cast<uint64_t>(m.memory.size()));
+  w.key("parts");
+  w.beginArray();
+  for (const PartRecord& p : parts) {
+    w.beginObject();
+    w.key("name");
+    w.value(p.name);
+    w.key("file");
+    w.value(p.file);
+    w.key("bytes");
+    w.value(p.bytes);
+    w.key("sha256");
+    w.value(p.sha256);
+    w.endObject();
+  }
+  w.endArray();
+  w.endObject();
+  writeFileAtomically(dir + "/manifest.json", w.text());
+}
+
+void makeFreshDir(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);  // a .tmp left by a run killed mid-way
+  if (!std::filesystem::create_directories(path, ec) && ec)
+    throw CoreError("checkpoint-io", "cannot create the checkpoint folder " + path + ": " + ec.message());
+}
+
+}  // namespace
+
+std::string writeCheckpoint(const std::string& parent, const MachineParts& m, const std::string& reason) {
+  const std::string final = parent + "/cpt." + std::to_string(m.cpu.ticksSinceStart());
+  const std::string tmp = final + ".tmp";
+  makeFreshDir(tmp);
+  std::vector<PartRecord> parts;
+  parts.push_back(writeMemoryImage(tmp, m.memory));
+  parts.push_back(writePart(tmp, "machine", machineRecord(m)));
+  StateWriter vcpu;
+  encodeVcpuState(vcpu, captureVcpuState(m.vcpu, m.kvm));
+  parts.push_back(writePart(tmp, "vcpu0", vcpu.bytes()));
+  StateWriter cpu;
+  m.cpu.saveState(cpu);
+  parts.push_back(writePart(tmp, "cpu0", cpu.bytes()));
+  parts.push_back(writePart(tmp, "devices", devicesRecord(m.devices)));
+  parts.push_back(writePart(tmp, "kernel", kernelRecord(m.kernel)));
+  parts.push_back(writePart(tmp, "console", consoleBytes(m)));
+  writeManifest(tmp, m, reason, parts);
+  std::error_code ec;
+  std::filesystem::remove_all(final, ec);
+  std::filesystem::rename(tmp, final, ec);
+  if (ec) throw CoreError("checkpoint-io", "cannot rename " + tmp + " to " + final + ": " + ec.message());
+  return final;
+}
+
+void restoreCheckpoint(const RestoreSource& source, MachineParts& m) {
+  restoreMachineRecord(source, m);
+  readMemoryImage(source.dir, partNamed(source, "memory"), m.memory);
+  {
+    std::vector<uint8_t> bytes = readPart(source.dir, partNamed(source, "vcpu0"), kMaxStateBytes);
+    StateReader in(bytes, "vCPU 0 state");
+    VcpuState state = decodeVcpuState(in);
+    in.finish();
+    if (state.xsave.size() != m.vcpu.xsaveSize())
+      throw CoreError("checkpoint-corrupt", "vCPU 0 state: an XSAVE area of " + std::to_string(state.xsave.size()) + " bytes, not " +
+                                                std::to_string(m.vcpu.xsaveSize()));
+    applyVcpuState(m.vcpu, state);
+  }
+  {
+    std::vector<uint8_t> bytes = readPart(source.dir, partNamed(source, "cpu0"), kMaxStateBytes);
+    StateReader in(bytes, "CPU model state");
+    m.cpu.loadState(in);
+    in.finish();
+  }
+  restoreDevices(source, m.devices);
+  restoreKernelCounters(source, m.kernel);
+  std::vector<uint8_t> console = readPart(source.dir, partNamed(source, "console"), kMaxConsoleBytes);
+  if (m.console && !console.empty()) {
+    if (std::fwrite(console.data(), 1, console.size(), m.console) != console.size())
+      throw CoreError("checkpoint-io", errnoMessage("cannot write the restored console to " + m.consolePath, errno));
+    std::fflush(m.console);
+  }
+}
+
+}  // namespace kx

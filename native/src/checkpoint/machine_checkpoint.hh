@@ -1,0 +1,64 @@
+#pragma once
+// A full-system machine (one vCPU, the runner's own interrupt controller) to
+// and from a checkpoint directory, gem5's cpt.<tick>: a manifest.json that
+// lists the binary parts with their sizes and SHA-256s, and the parts:
+//   memory   the pages that are not all zero (memory_image.hh)
+//   machine  the CPUID the vCPU was given, the XSAVE area's size, the kvmclock
+//   vcpu0    the vCPU's whole state (kvm/vcpu_state.hh)
+//   cpu0     the CPU model: gem5's counters, simulated time, pending interrupts
+//   devices  each device model's state, by name, in the machine's order
+//   kernel   the kernel's counters so far (kvm.<name>), which a restored run carries on
+//   console  what the guest had printed
+// The directory is built as cpt.<tick>.tmp and renamed when complete, so a
+// run killed mid-way never leaves a checkpoint that looks whole.
+#include <linux/kvm.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "boot/guest_memory.hh"
+#include "checkpoint/part_file.hh"
+#include "cpu/kvm_cpu.hh"
+#include "devices/device.hh"
+#include "kvm/kernel_counters.hh"
+#include "kvm/kvm_device.hh"
+#include "kvm/vcpu.hh"
+#include "kvm/vm.hh"
+
+namespace kx {
+
+constexpr uint32_t kCheckpointVersion = 1;
+
+// The pieces of a built machine that a checkpoint covers.
+struct MachineParts {
+  const KvmDevice& kvm;
+  Vm& vm;
+  Vcpu& vcpu;
+  KvmCpu& cpu;
+  GuestMemory& memory;
+  std::vector<Device*> devices;
+  std::FILE* console;                   // null when the run keeps no console
+  std::string consolePath;
+  std::vector<kvm_cpuid_entry2> cpuid;  // as the vCPU was given it
+  std::string platform;                 // "runtime" or "pc": which devices it has
+  KernelCounters& kernel;
+};
+
+// Writes <parent>/cpt.<simulated tick>/ and returns its path. `reason` says
+// what asked ("m5-checkpoint", "at-ticks"); the manifest records it.
+std::string writeCheckpoint(const std::string& parent, const MachineParts& machine, const std::string& reason);
+
+// A checkpoint to start from, its manifest read (and checked) by the caller.
+struct RestoreSource {
+  std::string dir;
+  std::vector<PartRecord> parts;
+};
+
+// Into a machine built but not yet run: memory, kvmclock, vCPU, CPU model,
+// devices and console, every part verified against its checksum. A host whose
+// CPUID or XSAVE size differs from the saving one is refused
+// ("checkpoint-incompatible"), naming the first difference.
+void restoreCheckpoint(const RestoreSource& source, MachineParts& machine);
+
+}  // namespace kx

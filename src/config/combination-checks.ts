@@ -1,0 +1,29 @@
+// What the schema cannot say on its own: which guests and settings the
+// machine and checkpoint sections combine with. The core refuses the same
+// shapes (checkMachineShape in native/src/machine.cc), in the same words,
+// for callers that come without a file.
+import type { NormalizedPoint } from './experiment.js';
+import type { YamlPath } from './source.js';
+
+/** Problems of one point, each with the path to report it at. */
+export function combinationProblems(point: NormalizedPoint): { message: string; at: YamlPath }[] {
+  const { cpus, irqchip } = point.machine;
+  const problems: { message: string; at: YamlPath }[] = [];
+  if ((cpus > 1 || irqchip === 'kernel') && point.guest.format !== 'multiboot')
+    problems.push({ message: 'machine.cpus and machine.irqchip: kernel are for multiboot kernels (guest.format: multiboot)', at: ['machine'] });
+  else if (cpus > 1 && irqchip !== 'kernel')
+    problems.push({
+      message: `machine.cpus: ${cpus} needs machine.irqchip: kernel (the other vCPUs start through their LAPICs' INIT and SIPI)`,
+      at: ['machine', 'cpus'],
+    });
+  if (cpus > 1 && (point.stats.dumpEvery ?? 0) > 0)
+    problems.push({ message: 'stats.dumpEvery is not supported with machine.cpus > 1 yet', at: ['stats', 'dumpEvery'] });
+  const restore = point.guest.restore !== undefined;
+  const checkpointAt: YamlPath = restore ? ['guest', 'restore'] : ['checkpoint'];
+  const checkpoints = restore || point.checkpoint.atTicks !== undefined || point.checkpoint.dir !== undefined;
+  if (checkpoints && point.guest.binary !== undefined)
+    problems.push({ message: "checkpoints are for full-system guests yet: SE mode's host side (files, mappings) is not saved", at: checkpointAt });
+  else if (checkpoints && (cpus > 1 || irqchip === 'kernel'))
+    problems.push({ message: 'checkpoints are not supported with machine.irqchip: kernel or machine.cpus > 1 yet', at: checkpointAt });
+  return problems;
+}

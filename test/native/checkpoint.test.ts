@@ -1,0 +1,135 @@
+// Checkpoint and restore on real KVM: a bundled guest run straight through,
+// and the same guest checkpointed about halfway and restored in a fresh
+// process, end with the same console, the same guest memory and the same
+// counts of everything the guest itself decides (the metrics compare holds
+// exact). Damaged checkpoints are refused before or as the run starts.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { metricColumnsOf } from '../../src/results/columns.js';
+import { readResultsCsv } from '../../src/results/read-csv.js';
+import { metricClass } from '../../src/results/tolerance.js';
+import { cli, workspace } from '../support/cli.js';
+import { num } from '../support/experiment-run.js';
+import { HAS_KVM, KVM_TEST_TIMEOUT_MS } from '../support/kvm.js';
+
+interface Run {
+  row: Record<string, string>;
+  console: string;
+  dir: string;
+}
+
+async function run(dir: string, name: string, lines: string[]): Promise<Run> {
+  await writeFile(join(dir, `${name}.yaml`), [`name: ${name}`, ...lines].join('\n'));
+  const result = await cli(['run', `${name}.yaml`, '-o', 'out', '--quiet'], { cwd: dir });
+  const { rows } = await readResultsCsv(join(dir, 'out', `${name}.csv`));
+  expect(rows, String(result.all)).toHaveLength(1);
+  const row = rows[0];
+  return { row, console: await readFile(join(dir, 'out', name, row.run_id, 'console.log'), 'utf8'), dir: join(dir, 'out', name, row.run_id) };
+}
+
+const GUESTS: [string, Record<string, number>][] = [
+  ['hello', {}],
+  ['compute', { count: 300 }],
+  ['pio-stream', { count: 20000 }],
+  ['mmio-stream', { count: 20000 }],
+  ['hypercall', { count: 20000 }],
+  ['irq', { count: 40, period_us: 5000 }],
+  ['m5ops', { count: 50 }],
+  ['vector-loop', { count: 200000 }],
+];
+
+const guestLine = (program: string, args: Record<string, number>, extra = '') =>
+  `guest: { program: ${program}, args: { ${Object.entries(args).map(([k, v]) => `${k}: ${v}`).join(', ')} }${extra} }`;
+
+/** A checkpoint about halfway through: at half the straight run's simulated time, earlier if the guest ended first. */
+async function checkpointed(dir: string, program: string, args: Record<string, number>, straight: Run): Promise<Run> {
+  for (let fraction = 2; fraction <= 64; fraction *= 2) {
+    const taken = await run(dir, `${program}-cpt${fraction}`, [guestLine(program, args), `checkpoint: { atTicks: ${Math.floor(num(straight.row, 'simTicks') / fraction)} }`]);
+    if (num(taken.row, 'checkpoints') === 1) return taken;
+  }
+  throw new Error(`${program}: no checkpoint was taken`);
+}
+
+describe.skipIf(!HAS_KVM)('checkpoint and restore', { timeout: KVM_TEST_TIMEOUT_MS }, () => {
+  it.each(GUESTS)('%s: restored halfway in a fresh process, it ends as if it never stopped', async (program, args) => {
+    const dir = await workspace({});
+    const straight = await run(dir, `${program}-straight`, [guestLine(program, args), 'stats: { memoryDigest: true }']);
+    expect(straight.row.status).toBe('ok');
+    const taken = await checkpointed(dir, program, args, straight);
+    expect(taken.row.status).toBe('ok');
+    const restored = await run(dir, `${program}-restored`, [guestLine(program, args, `, restore: ${join(taken.dir, 'checkpoints')}`), 'stats: { memoryDigest: true }']);
+    expect(restored.row).toMatchObject({ status: 'ok', exit_cause: straight.row.exit_cause });
+    expect(restored.console).toBe(straight.console);
+    expect(restored.row.memoryDigest).toMatch(/^[0-9a-f]{64}$/);
+    expect(restored.row.memoryDigest).toBe(straight.row.memoryDigest);
+    const header = Object.keys(straight.row);
+    const exact = metricColumnsOf(header).filter((m) => metricClass(m) === 'guest' && straight.row[m] !== '' && !m.startsWith('kvm.'));
+    expect(exact).toContain('numIO');
+    for (const metric of exact) expect({ metric, value: restored.row[metric] }).toEqual({ metric, value: straight.row[metric] });
+    expect(restored.row.witness).toMatch(/^agree/);
+  });
+});
+
+describe.skipIf(!HAS_KVM)('a damaged checkpoint', { timeout: KVM_TEST_TIMEOUT_MS }, () => {
+  /** A fresh copy of one checkpoint of pio-stream, and a YAML line that restores it. */
+  async function checkpointCopy(): Promise<{ dir: string; cpt: string }> {
+    const dir = await workspace({});
+    const taken = await run(dir, 'taken', [guestLine('pio-stream', { count: 5000 }), 'checkpoint: { atTicks: 1ms }']);
+    expect(num(taken.row, 'checkpoints')).toBe(1);
+    const parent = join(taken.dir, 'checkpoints');
+    const [cpt] = (await readdir(parent)).filter((f) => f.startsWith('cpt.'));
+    return { dir, cpt: join(parent, cpt) };
+  }
+  const restoring = (cpt: string) => [guestLine('pio-stream', { count: 5000 }, `, restore: ${cpt}`)];
+
+  async function manifest(cpt: string): Promise<any> {
+    return JSON.parse(await readFile(join(cpt, 'manifest.json'), 'utf8'));
+  }
+
+  it('a flipped byte in a part fails the run before the guest runs, naming the part and both checksums', async () => {
+    const { dir, cpt } = await checkpointCopy();
+    const devices = join(cpt, 'devices.bin');
+    const bytes = await readFile(devices);
+    bytes[bytes.length - 1] ^= 0xff;
+    await writeFile(devices, bytes);
+    const restored = await run(dir, 'restored', restoring(cpt));
+    expect(restored.row).toMatchObject({ status: 'failed', exit_cause: 'checkpoint-corrupt' });
+    expect(restored.row.error).toMatch(/devices\.bin: its checksum is [0-9a-f]{64}, the manifest says [0-9a-f]{64}/);
+    expect(restored.row.numIO ?? '').toBe('');
+  });
+
+  it('a truncated part, a wrong version and a missing part are refused before any run, at guest.restore', async () => {
+    for (const [damage, message] of [
+      [async (cpt: string) => truncate(join(cpt, 'memory.bin'), 100), /part memory: memory\.bin has 100 bytes, the manifest says \d+ \(truncated or replaced\)/],
+      [async (cpt: string) => writeFile(join(cpt, 'manifest.json'), JSON.stringify({ ...(await manifest(cpt)), version: 2 })), /checkpoint version 2; this build reads version 1/],
+      [async (cpt: string) => rm(join(cpt, 'vcpu0.bin')), /part vcpu0: vcpu0\.bin is missing/],
+    ] as const) {
+      const { dir, cpt } = await checkpointCopy();
+      await damage(cpt);
+      await writeFile(join(dir, 'r.yaml'), ['name: r', ...restoring(cpt)].join('\n'));
+      const result = await cli(['run', 'r.yaml', '-o', 'out', '--quiet'], { cwd: dir });
+      expect(result.exitCode).toBe(2);
+      expect(String(result.all)).toMatch(/r\.yaml:2:\d+: /);
+      expect(String(result.all)).toMatch(message);
+      expect(existsSync(join(dir, 'out', 'r.csv'))).toBe(false);
+    }
+  });
+
+  it('a checkpoint from another CPU (its CPUID differs) is refused, naming the leaf', async () => {
+    const { dir, cpt } = await checkpointCopy();
+    // machine.bin: version (4), entry count (8), then the 40-byte CPUID entries; flip a bit of the first one's EAX.
+    const machine = join(cpt, 'machine.bin');
+    const bytes = await readFile(machine);
+    bytes[4 + 8 + 12] ^= 0x01;
+    await writeFile(machine, bytes);
+    const m = await manifest(cpt);
+    m.parts.find((p: { name: string }) => p.name === 'machine').sha256 = createHash('sha256').update(bytes).digest('hex');
+    await writeFile(join(cpt, 'manifest.json'), JSON.stringify(m));
+    const restored = await run(dir, 'restored', restoring(cpt));
+    expect(restored.row).toMatchObject({ status: 'failed', exit_cause: 'checkpoint-incompatible' });
+    expect(restored.row.error).toMatch(/this host's CPUID differs from the one the checkpoint was taken with: entry 0 was leaf 0x0 subleaf 0x0/);
+  });
+});
