@@ -44,6 +44,7 @@
         "native/src/boot/read_only_file.cc",
         "native/src/boot/boot_state.cc",
         "native/src/boot/cpu_topology.cc",
+        "native/src/boot/cpu_features.cc",
         "native/src/boot/se_runner_pages.cc",
         "native/src/cpu/cpu_stats.cc",
         "native/src/cpu/host_clock.cc",

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "boot/boot_state.hh"
+#include "boot/cpu_features.hh"
 #include "boot/cpu_topology.hh"
 #include "boot/layout.hh"
 #include "boot/mp_table.hh"
@@ -301,8 +302,11 @@ MachineResult runMachine(const MachineConfig& config) {
   } else {
     LoadedImage image = loadImage(config.imagePath, config.imageFormat, memory);
     writeBootStructures(memory, BootInfoFields{config.args, static_cast<uint64_t>(tsc.hz)});
-    setLongModeSregs(sregs);
+    CpuFeatures features = cpuFeatures(bootCpuid);
+    setLongModeSregs(sregs, features.xsave);
     vcpu.setSregs(sregs);
+    // AVX and AVX-512 usable from the first instruction, as a kernel would enable them.
+    if (features.xsave) vcpu.setXcr0(features.xcr0);
     vcpu.setRegs(initialRegs(image.entry));
   }
   vm.setUserMemoryRegion(0, 0, memory.size(), memory.host());

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "boot/layout.hh"
+#include "boot/cpu_features.hh"
 #include "boot/se_runner_pages.hh"
 #include "cpu/host_clock.hh"
 #include "devices/bus.hh"
@@ -121,26 +122,6 @@ LoadedProgram loadProgram(const se::LinuxElf& program, const std::string& guestP
     loaded.entry = interpreterBias + interpreter.entry;
   }
   return loaded;
-}
-
-// CPUID leaf 1's EDX (AT_HWCAP), whether XSAVE is there, and the state
-// components XCR0 may enable (leaf 0xd), from what KVM offers the guest.
-struct CpuFeatures {
-  uint64_t hwcap = 0;
-  bool xsave = false;
-  uint64_t xcr0 = 0x3;  // x87 and SSE
-};
-
-CpuFeatures cpuFeatures(const std::vector<kvm_cpuid_entry2>& cpuid) {
-  CpuFeatures f;
-  for (const kvm_cpuid_entry2& e : cpuid) {
-    if (e.function == 1) {
-      f.hwcap = e.edx;
-      f.xsave = (e.ecx >> 26) & 1;
-    }
-    if (e.function == 0xd && e.index == 0) f.xcr0 = (uint64_t{e.edx} << 32) | e.eax;
-  }
-  return f;
 }
 
 // What the program's clocks read (se.clock).

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "boot/cpu_features.hh"
 #include "boot/cpu_topology.hh"
 #include "cpu/emulation_failure.hh"
 

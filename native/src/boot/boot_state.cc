@@ -86,7 +86,7 @@ void writeBootStructures(GuestMemory& memory, const BootInfoFields& info) {
   writeBootInfo(memory, info);
 }
 
-void setLongModeSregs(kvm_sregs& sregs, uint64_t linearBase) {
+void setLongModeSregs(kvm_sregs& sregs, bool osxsave, uint64_t linearBase) {
   sregs.cs = flatSegment(layout::kKernelCs, 11, true);
   sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = flatSegment(layout::kKernelDs, 3, false);
   sregs.tr = kvm_segment{};
@@ -101,6 +101,7 @@ void setLongModeSregs(kvm_sregs& sregs, uint64_t linearBase) {
   sregs.idt.limit = 256 * 16 - 1;
   sregs.cr3 = layout::kPml4;
   sregs.cr4 = (1u << 5) | (1u << 9) | (1u << 10);  // PAE, OSFXSR, OSXMMEXCPT
+  if (osxsave) sregs.cr4 |= 1u << 18;
   sregs.cr0 = (1u << 0) | (1u << 1) | (1u << 4) | (1u << 5) | (1u << 16) | (1ull << 31);  // PE MP ET NE WP PG
   sregs.efer = (1u << 8) | (1u << 10);  // LME, LMA
 }

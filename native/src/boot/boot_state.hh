@@ -27,8 +27,9 @@ void writeBootStructures(GuestMemory& memory, const BootInfoFields& info);
 void writeGdtAndTss(GuestMemory& memory, uint64_t linearBase);
 
 // Long mode, CPL 0, paging on, segments and TR loaded from the GDT above,
-// GDTR and IDTR at `linearBase` + their physical address.
-void setLongModeSregs(kvm_sregs& sregs, uint64_t linearBase = 0);
+// GDTR and IDTR at `linearBase` + their physical address. `osxsave`: the CPU
+// has XSAVE, and CR4.OSXSAVE lets the guest use AVX and beyond (XCR0 says which).
+void setLongModeSregs(kvm_sregs& sregs, bool osxsave, uint64_t linearBase = 0);
 
 // What a Multiboot kernel starts in, as QEMU's -kernel leaves it: 32-bit
 // protected mode, paging off, flat 4 GiB code and data segments from a small

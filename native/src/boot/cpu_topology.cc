@@ -1,5 +1,7 @@
 #include "boot/cpu_topology.hh"
 
+#include <cstdint>
+
 namespace kx {
 
 std::vector<kvm_cpuid_entry2> cpuidForVcpu(std::vector<kvm_cpuid_entry2> entries, unsigned apicId, unsigned cpus) {
@@ -13,12 +15,6 @@ std::vector<kvm_cpuid_entry2> cpuidForVcpu(std::vector<kvm_cpuid_entry2> entries
     }
   }
   return entries;
-}
-
-CpuSignature cpuSignature(const std::vector<kvm_cpuid_entry2>& entries) {
-  for (const kvm_cpuid_entry2& e : entries)
-    if (e.function == 1) return CpuSignature{e.eax, e.edx};
-  return {};
 }
 
 }  // namespace kx

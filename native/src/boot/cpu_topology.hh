@@ -6,19 +6,10 @@
 // the MP table checks these against the LAPIC IDs there.
 #include <linux/kvm.h>
 
-#include <cstdint>
 #include <vector>
 
 namespace kx {
 
 std::vector<kvm_cpuid_entry2> cpuidForVcpu(std::vector<kvm_cpuid_entry2> entries, unsigned apicId, unsigned cpus);
-
-// Leaf 1's EAX (the processor signature) and EDX (feature flags), which the
-// MP table's processor entries repeat.
-struct CpuSignature {
-  uint32_t signature = 0;
-  uint32_t features = 0;
-};
-CpuSignature cpuSignature(const std::vector<kvm_cpuid_entry2>& entries);
 
 }  // namespace kx

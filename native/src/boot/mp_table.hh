@@ -16,7 +16,7 @@
 // there is no PCI here).
 #include <cstdint>
 
-#include "boot/cpu_topology.hh"
+#include "boot/cpu_features.hh"
 #include "boot/guest_memory.hh"
 
 namespace kx {

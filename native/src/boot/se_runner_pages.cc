@@ -51,13 +51,12 @@ void writeSeRunnerPages(GuestMemory& memory) {
 }
 
 void setSeSregs(kvm_sregs& sregs, uint64_t cr3, bool osxsave) {
-  setLongModeSregs(sregs, kSeRunnerLinearBase);
+  setLongModeSregs(sregs, osxsave, kSeRunnerLinearBase);
   sregs.cs = flatSegment(layout::kUserCs, 11, true);
   sregs.ds = sregs.es = sregs.ss = flatSegment(layout::kUserDs, 3, false);
   // glibc and musl address thread-local storage through FS's base (arch_prctl), never a selector.
   sregs.fs = sregs.gs = flatSegment(0, 3, false);
   sregs.cr3 = cr3;
-  if (osxsave) sregs.cr4 |= 1u << 18;
   sregs.efer |= (1u << 0) | (1u << 11);  // SCE, NXE
 }
 

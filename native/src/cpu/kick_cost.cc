@@ -32,7 +32,7 @@ KickCost measureKickCost(const std::string& kvmDevice) {
   Vcpu vcpu(vm, 0);
   vcpu.setCpuid(kvm.supportedCpuid());
   kvm_sregs sregs = vcpu.getSregs();
-  setLongModeSregs(sregs);
+  setLongModeSregs(sregs, false);
   vcpu.setSregs(sregs);
   vcpu.setRegs(initialRegs(layout::kImageFloor));
 
