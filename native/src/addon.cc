@@ -312,6 +312,8 @@ Napi::Value RunMachine(const Napi::CallbackInfo& info) {
     out.Set("coalescing", r.coalescing);
     out.Set("checkpoints", stringArray(env, r.checkpoints));
     out.Set("memoryDigest", r.memoryDigest);
+    out.Set("checkpointSeconds", r.checkpointSeconds);
+    out.Set("restoreSeconds", r.restoreSeconds);
     return out;
   });
 }

@@ -351,10 +351,18 @@ MachineResult runMachine(const MachineConfig& config) {
   KernelCounters kernel(allVcpus);
   actions.watch(all, kernel);
   MachineParts parts{kvm, vm, vcpu, cpu, memory, all, console.get(), config.consolePath, bootCpuid, pc ? "pc" : "runtime", kernel};
-  if (restoring) restoreCheckpoint(config.restore, parts);
+  if (restoring) {
+    double start = monotonicSeconds();
+    restoreCheckpoint(config.restore, parts);
+    result.restoreSeconds = monotonicSeconds() - start;
+  }
   std::string checkpointReason;
   if (takesCheckpoints(config)) {
-    cpu.onCheckpoint([&] { result.checkpoints.push_back(writeCheckpoint(config.checkpointDir, parts, checkpointReason)); });
+    cpu.onCheckpoint([&] {
+      double start = monotonicSeconds();
+      result.checkpoints.push_back(writeCheckpoint(config.checkpointDir, parts, checkpointReason));
+      result.checkpointSeconds += monotonicSeconds() - start;
+    });
     if (config.checkpointOnGuestRequest)
       actions.onCheckpointRequest([&] {
         checkpointReason = "m5-checkpoint";

@@ -91,6 +91,8 @@ struct MachineResult {
   uint64_t kickCostNs = 0;  // measured timer-kick cost; 0 when the quantum was long enough not to ask
   std::string coalescing;  // "on", "off", or "unsupported"
   std::vector<std::string> checkpoints;  // the cpt.<tick> folders written, in order
+  double checkpointSeconds = 0;          // host time spent writing them
+  double restoreSeconds = 0;             // host time spent restoring guest.restore
   std::string memoryDigest;              // SHA-256 hex of guest memory at the end, when asked
 };
 

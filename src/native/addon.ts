@@ -30,6 +30,9 @@ export interface NativeRunResult {
   checkpoints: string[];
   /** stats.memoryDigest: SHA-256 hex of guest memory at the end; else empty. */
   memoryDigest: string;
+  /** Host seconds spent writing checkpoints, and restoring guest.restore (0 when none). */
+  checkpointSeconds: number;
+  restoreSeconds: number;
 }
 
 export interface KvmProbe {
