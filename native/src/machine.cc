@@ -350,7 +350,8 @@ MachineResult runMachine(const MachineConfig& config) {
   for (const auto& v : vcpus) allVcpus.push_back(v.get());
   KernelCounters kernel(allVcpus);
   actions.watch(all, kernel);
-  MachineParts parts{kvm, vm, vcpu, cpu, memory, all, console.get(), config.consolePath, bootCpuid, pc ? "pc" : "runtime", kernel};
+  MachineParts parts{kvm, vm, vcpu, cpu, memory, all, {{"console", config.consolePath, console.get()}}, "", {}, bootCpuid,
+                     pc ? "pc" : "runtime", kernel};
   if (restoring) {
     double start = monotonicSeconds();
     restoreCheckpoint(config.restore, parts);

@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "checkpoint/manifest_json.hh"
+#include "checkpoint/folder_archive.hh"
 #include "checkpoint/memory_image.hh"
 #include "kvm/vcpu_state.hh"
 #include "sim/core_error.hh"
@@ -18,7 +19,7 @@ namespace kx {
 namespace {
 
 constexpr uint64_t kMaxStateBytes = 64ull << 20;    // a vCPU's or every device's state: far below this
-constexpr uint64_t kMaxConsoleBytes = 1ull << 30;  // what a guest printed
+constexpr uint64_t kMaxFileBytes = 1ull << 30;  // what a guest printed or wrote into its scratch folder
 constexpr uint64_t kMaxCpuidEntries = 4096;
 
 const PartRecord& partNamed(const RestoreSource& source, const std::string& name) {
@@ -151,19 +152,31 @@ void restoreKernelCounters(const RestoreSource& source, KernelCounters& kernel) 
   kernel.carry(std::move(counts));
 }
 
-std::vector<uint8_t> consoleBytes(const MachineParts& m) {
-  if (!m.console) return {};
-  std::fflush(m.console);
-  std::error_code ec;
-  uint64_t size = std::filesystem::file_size(m.consolePath, ec);
-  if (ec) throw CoreError("checkpoint-io", "cannot read the console log " + m.consolePath + ": " + ec.message());
-  std::vector<uint8_t> bytes(size);
-  std::FILE* f = std::fopen(m.consolePath.c_str(), "rb");
-  if (!f) throw CoreError("checkpoint-io", errnoMessage("cannot open the console log " + m.consolePath, errno));
-  size_t got = std::fread(bytes.data(), 1, size, f);
+std::vector<uint8_t> fileBytes(const CarriedFile& file) {
+  if (file.path.empty()) return {};  // a run that keeps no such file
+  if (file.stream) std::fflush(file.stream);
+  std::FILE* f = std::fopen(file.path.c_str(), "rb");
+  if (!f) {
+    if (errno == ENOENT) return {};  // nothing written yet
+    throw CoreError("checkpoint-io", errnoMessage("cannot read " + file.path, errno));
+  }
+  std::vector<uint8_t> bytes;
+  uint8_t buffer[1 << 16];
+  size_t got;
+  while ((got = std::fread(buffer, 1, sizeof buffer, f)) > 0) bytes.insert(bytes.end(), buffer, buffer + got);
+  bool failed = std::ferror(f);
   std::fclose(f);
-  bytes.resize(got);
+  if (failed) throw CoreError("checkpoint-io", "cannot read " + file.path);
   return bytes;
+}
+
+void restoreFile(const CarriedFile& file, const std::vector<uint8_t>& bytes) {
+  if (file.path.empty()) return;
+  std::FILE* out = file.stream ? file.stream : std::fopen(file.path.c_str(), "wb");
+  if (!out) throw CoreError("checkpoint-io", errnoMessage("cannot create " + file.path, errno));
+  bool ok = std::fwrite(bytes.data(), 1, bytes.size(), out) == bytes.size() && std::fflush(out) == 0;
+  if (!file.stream) ok = std::fclose(out) == 0 && ok;
+  if (!ok) throw CoreError("checkpoint-io", errnoMessage("cannot write the restored " + file.path, errno));
 }
 
 void writeManifest(const std::string& dir, const MachineParts& m, const std::string& reason, const std::vector<PartRecord>& parts) {
@@ -228,7 +241,13 @@ std::string writeCheckpoint(const std::string& parent, const MachineParts& m, co
   parts.push_back(writePart(tmp, "cpu0", cpu.bytes()));
   parts.push_back(writePart(tmp, "devices", devicesRecord(m.devices)));
   parts.push_back(writePart(tmp, "kernel", kernelRecord(m.kernel)));
-  parts.push_back(writePart(tmp, "console", consoleBytes(m)));
+  for (const CarriedFile& file : m.files) parts.push_back(writePart(tmp, file.part, fileBytes(file)));
+  if (!m.scratchDir.empty()) parts.push_back(writePart(tmp, "scratch", packFolder(m.scratchDir)));
+  for (const StatePart& state : m.states) {
+    StateWriter out;
+    state.save(out);
+    parts.push_back(writePart(tmp, state.name, out.bytes()));
+  }
   writeManifest(tmp, m, reason, parts);
   std::error_code ec;
   std::filesystem::remove_all(final, ec);
@@ -258,11 +277,13 @@ void restoreCheckpoint(const RestoreSource& source, MachineParts& m) {
   }
   restoreDevices(source, m.devices);
   restoreKernelCounters(source, m.kernel);
-  std::vector<uint8_t> console = readPart(source.dir, partNamed(source, "console"), kMaxConsoleBytes);
-  if (m.console && !console.empty()) {
-    if (std::fwrite(console.data(), 1, console.size(), m.console) != console.size())
-      throw CoreError("checkpoint-io", errnoMessage("cannot write the restored console to " + m.consolePath, errno));
-    std::fflush(m.console);
+  for (const CarriedFile& file : m.files) restoreFile(file, readPart(source.dir, partNamed(source, file.part), kMaxFileBytes));
+  if (!m.scratchDir.empty()) unpackFolder(readPart(source.dir, partNamed(source, "scratch"), kMaxFileBytes), m.scratchDir);
+  for (const StatePart& state : m.states) {
+    std::vector<uint8_t> bytes = readPart(source.dir, partNamed(source, state.name), kMaxStateBytes);
+    StateReader in(bytes, state.name + " state");
+    state.load(in);
+    in.finish();
   }
 }
 

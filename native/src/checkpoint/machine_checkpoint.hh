@@ -8,12 +8,17 @@
 //   cpu0     the CPU model: gem5's counters, simulated time, pending interrupts
 //   devices  each device model's state, by name, in the machine's order
 //   kernel   the kernel's counters so far (kvm.<name>), which a restored run carries on
-//   console  what the guest had printed
+//   the files the run writes as the guest goes (console.log; SE mode's
+//   stdout.log, stderr.log and syscalls.log), each a part of its own name;
+//   a folder the guest writes into (SE mode's scratch folder, part "scratch");
+//   and any other state the machine has outside guest memory (SE mode's
+//   process, part "process").
 // The directory is built as cpt.<tick>.tmp and renamed when complete, so a
 // run killed mid-way never leaves a checkpoint that looks whole.
 #include <linux/kvm.h>
 
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -30,6 +35,21 @@ namespace kx {
 
 constexpr uint32_t kCheckpointVersion = 1;
 
+// A file the run writes as the guest goes: its content so far is part of the
+// checkpoint, and a restored run's file starts with it.
+struct CarriedFile {
+  std::string part;  // "console", "stdout", ...
+  std::string path;
+  std::FILE* stream;  // the run's open stream to it, or null when the file is written by other means
+};
+
+// State kept outside guest memory and the device models, as one part.
+struct StatePart {
+  std::string name;
+  std::function<void(StateWriter&)> save;
+  std::function<void(StateReader&)> load;
+};
+
 // The pieces of a built machine that a checkpoint covers.
 struct MachineParts {
   const KvmDevice& kvm;
@@ -38,10 +58,11 @@ struct MachineParts {
   KvmCpu& cpu;
   GuestMemory& memory;
   std::vector<Device*> devices;
-  std::FILE* console;                   // null when the run keeps no console
-  std::string consolePath;
+  std::vector<CarriedFile> files;
+  std::string scratchDir;                // empty: none
+  std::vector<StatePart> states;         // restored last, after memory, files and the scratch folder
   std::vector<kvm_cpuid_entry2> cpuid;  // as the vCPU was given it
-  std::string platform;                 // "runtime" or "pc": which devices it has
+  std::string platform;                 // "runtime", "pc" or "se": which devices it has
   KernelCounters& kernel;
 };
 
@@ -56,7 +77,8 @@ struct RestoreSource {
 };
 
 // Into a machine built but not yet run: memory, kvmclock, vCPU, CPU model,
-// devices and console, every part verified against its checksum. A host whose
+// devices, files, the scratch folder and the other states, every part
+// verified against its checksum. A host whose
 // CPUID or XSAVE size differs from the saving one is refused
 // ("checkpoint-incompatible"), naming the first difference.
 void restoreCheckpoint(const RestoreSource& source, MachineParts& machine);
