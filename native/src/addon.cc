@@ -187,11 +187,11 @@ kx::MachineConfig machineConfig(const Napi::Object& o) {
   static constexpr std::array<const char*, 2> kIrqchips = {"user", "kernel"};
   c.kernelIrqchip = choice(machine, "irqchip", kIrqchips) == 1;
   Napi::Object checkpoint = object(field(o, "checkpoint"), "checkpoint");
-  c.checkpointDir = text(checkpoint, "dir");
-  c.checkpointAtTicks = count(checkpoint, "atTicks");
-  c.checkpointOnGuestRequest = flag(checkpoint, "onGuestRequest");
+  c.checkpoint.dir = text(checkpoint, "dir");
+  c.checkpoint.atTicks = count(checkpoint, "atTicks");
+  c.checkpoint.onGuestRequest = flag(checkpoint, "onGuestRequest");
   Napi::Value restore = o.Get("restore");
-  if (!restore.IsUndefined()) c.restore = restoreSource(object(restore, "restore"));
+  if (!restore.IsUndefined()) c.checkpoint.restore = restoreSource(object(restore, "restore"));
   c.cpu.maxTicks = count(o, "maxTicks");
   c.cpu.maxInsts = count(o, "maxInsts");
   c.dumpEveryTicks = count(o, "dumpEveryTicks");
@@ -258,6 +258,7 @@ kx::SeConfig seConfig(const Napi::Object& o, const kx::MachineConfig& common) {
   c.memoryBytes = common.memoryBytes;
   c.cpu = common.cpu;
   c.dumpEveryTicks = common.dumpEveryTicks;
+  c.checkpoint = common.checkpoint;
   c.exeGuestPath = text(se, "exeGuestPath");
   c.argv = strings(se, "argv", 4096);
   c.env = strings(se, "env", 4096);

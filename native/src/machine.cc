@@ -254,7 +254,7 @@ void checkMachineShape(const MachineConfig& config, bool pc) {
                                           " needs machine.irqchip: kernel (the other vCPUs start through their LAPICs' INIT and SIPI)");
   if (config.cpus > 1 && config.dumpEveryTicks != 0)
     throw CoreError("machine-config", "stats.dumpEvery is not supported with machine.cpus > 1 yet");
-  if ((!config.restore.dir.empty() || config.checkpointAtTicks != 0) && (config.cpus > 1 || config.kernelIrqchip))
+  if ((config.checkpoint.restoring() || config.checkpoint.atTicks != 0) && (config.cpus > 1 || config.kernelIrqchip))
     throw CoreError("machine-config", "checkpoints are not supported with machine.irqchip: kernel or machine.cpus > 1 yet");
 }
 
@@ -288,8 +288,7 @@ MachineResult runMachine(const MachineConfig& config) {
   Vcpu& vcpu = *vcpus.front();  // the boot vCPU; the others wait for its INIT/SIPI
   TscFrequency tsc = tscFrequency(vcpu.tscKhz());
   kvm_sregs sregs = vcpu.getSregs();
-  const bool restoring = !config.restore.dir.empty();
-  if (restoring) {
+  if (config.checkpoint.restoring()) {
     // Memory, registers and devices come from the checkpoint once the machine is built.
   } else if (pc) {
     // Booted as QEMU's -kernel boots it: none of our runtime's structures.
@@ -352,33 +351,8 @@ MachineResult runMachine(const MachineConfig& config) {
   actions.watch(all, kernel);
   MachineParts parts{kvm, vm, vcpu, cpu, memory, all, {{"console", config.consolePath, console.get()}}, "", {}, bootCpuid,
                      pc ? "pc" : "runtime", kernel};
-  if (restoring) {
-    double start = monotonicSeconds();
-    restoreCheckpoint(config.restore, parts);
-    result.restoreSeconds = monotonicSeconds() - start;
-  }
-  std::string checkpointReason;
-  if (takesCheckpoints(config)) {
-    cpu.onCheckpoint([&] {
-      double start = monotonicSeconds();
-      result.checkpoints.push_back(writeCheckpoint(config.checkpointDir, parts, checkpointReason));
-      result.checkpointSeconds += monotonicSeconds() - start;
-    });
-    if (config.checkpointOnGuestRequest)
-      actions.onCheckpointRequest([&] {
-        checkpointReason = "m5-checkpoint";
-        cpu.requestCheckpoint();
-      });
-    else
-      actions.ignoreCheckpointRequests();
-    // atTicks counts from the original run's start; the event queue from the last statistics reset.
-    uint64_t sinceStart = cpu.ticksSinceStart();
-    if (config.checkpointAtTicks > sinceStart)
-      cpu.events().schedule(config.checkpointAtTicks - (sinceStart - cpu.now()), [&] {
-        checkpointReason = "at-ticks";
-        cpu.requestCheckpoint();
-      });
-  }
+  std::optional<Checkpoints> checkpoints;
+  if (takesCheckpoints(config)) checkpoints.emplace(config.checkpoint, parts, actions, result);
 
   PeriodicDumps periodicDumps(cpu, config.dumpEveryTicks, params.clock, result.series);
 

@@ -62,12 +62,7 @@ struct MachineConfig {
   // machine.cpus and machine.irqchip (multiboot kernels only, for now).
   unsigned cpus = 1;
   bool kernelIrqchip = false;
-  // Checkpoints (one vCPU, the runner's interrupt controller): the folder
-  // their cpt.<tick> folders go in, and what takes them.
-  std::string checkpointDir;
-  uint64_t checkpointAtTicks = 0;  // 0: none
-  bool checkpointOnGuestRequest = true;
-  RestoreSource restore;  // dir empty: boot the guest instead
+  CheckpointConfig checkpoint;  // one vCPU and the runner's interrupt controller only
   bool memoryDigest = false;  // stats.memoryDigest
 };
 

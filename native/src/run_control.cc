@@ -73,6 +73,33 @@ void PeriodicDumps::fire() {
   cpu_.events().schedule(next_, [this] { fire(); });
 }
 
+Checkpoints::Checkpoints(const CheckpointConfig& config, MachineParts& parts, RunControl& control, MachineResult& result)
+    : config_(config), parts_(parts), result_(result) {
+  KvmCpu& cpu = parts.cpu;
+  if (config.restoring()) {
+    double start = monotonicSeconds();
+    restoreCheckpoint(config.restore, parts);
+    result.restoreSeconds = monotonicSeconds() - start;
+  }
+  cpu.onCheckpoint([this] {
+    double start = monotonicSeconds();
+    result_.checkpoints.push_back(writeCheckpoint(config_.dir, parts_, reason_));
+    result_.checkpointSeconds += monotonicSeconds() - start;
+  });
+  if (config.onGuestRequest)
+    control.onCheckpointRequest([this] { take("m5-checkpoint"); });
+  else
+    control.ignoreCheckpointRequests();
+  // atTicks counts from the original run's start; the event queue from the last statistics reset.
+  uint64_t sinceStart = cpu.ticksSinceStart();
+  if (config.atTicks > sinceStart) cpu.events().schedule(config.atTicks - (sinceStart - cpu.now()), [this] { take("at-ticks"); });
+}
+
+void Checkpoints::take(const char* reason) {
+  reason_ = reason;
+  parts_.cpu.requestCheckpoint();
+}
+
 CpuParams hostCpuParams(const CpuParams& configured, double tscHz, const std::string& kvmDevice, MachineResult& result) {
   CpuParams params = configured;
   params.tscHz = tscHz;

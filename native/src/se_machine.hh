@@ -35,6 +35,7 @@ struct SeConfig {
   SeClock clock = SeClock::SimTicks;
   bool unsupportedReturnsEnosys = false;
   std::string tracePath;  // empty: no syscalls.log
+  CheckpointConfig checkpoint;
 };
 
 MachineResult runSeMachine(const SeConfig& config);

@@ -8,8 +8,13 @@ import { join } from 'node:path';
 
 export const CHECKPOINT_FORMAT = 'kvm-experiments checkpoint';
 export const CHECKPOINT_VERSION = 1;
-/** The parts a full-system checkpoint has, each named once. */
-const REQUIRED_PARTS = ['memory', 'machine', 'vcpu0', 'cpu0', 'devices', 'kernel', 'console'];
+/** The parts every checkpoint has, each named once, and those of each platform. */
+const REQUIRED_PARTS = ['memory', 'machine', 'vcpu0', 'cpu0', 'devices', 'kernel'];
+const PLATFORM_PARTS: Record<CheckpointManifest['platform'], string[]> = {
+  runtime: ['console'],
+  pc: ['console'],
+  se: ['stdout', 'stderr', 'trace', 'scratch', 'process'],
+};
 
 export interface CheckpointPart {
   name: string;
@@ -24,7 +29,7 @@ export interface CheckpointManifest {
   reason: string;
   simTicks: number;
   ticksSinceStart: number;
-  platform: 'runtime' | 'pc';
+  platform: 'runtime' | 'pc' | 'se';
   memoryBytes: number;
   parts: CheckpointPart[];
 }
@@ -55,7 +60,7 @@ export function readCheckpointManifest(path: string): CheckpointManifest {
   if (data?.format !== CHECKPOINT_FORMAT) throw bad(`not a checkpoint manifest (format ${JSON.stringify(data?.format)})`);
   if (data.version !== CHECKPOINT_VERSION)
     throw bad(`checkpoint version ${JSON.stringify(data.version)}; this build reads version ${CHECKPOINT_VERSION} (take the checkpoint again with this build)`);
-  if (data.platform !== 'runtime' && data.platform !== 'pc') throw bad(`platform ${JSON.stringify(data.platform)} is not one this build restores`);
+  if (!Object.hasOwn(PLATFORM_PARTS, data.platform)) throw bad(`platform ${JSON.stringify(data.platform)} is not one this build restores`);
   for (const key of ['simTicks', 'ticksSinceStart', 'memoryBytes'] as const) if (!isCount(data[key])) throw bad(`${key} is not a count`);
   if (!Array.isArray(data.parts)) throw bad('parts is not a list');
   const parts: CheckpointPart[] = data.parts.map((p: any, i: number) => {
@@ -67,6 +72,6 @@ export function readCheckpointManifest(path: string): CheckpointManifest {
     if (size !== p.bytes) throw bad(`part ${p.name}: ${p.file} has ${size} bytes, the manifest says ${p.bytes} (truncated or replaced)`);
     return { name: p.name, file: p.file, bytes: p.bytes, sha256: p.sha256 };
   });
-  for (const name of REQUIRED_PARTS) if (parts.filter((p) => p.name === name).length !== 1) throw bad(`the part "${name}" is missing or listed twice`);
+  for (const name of [...REQUIRED_PARTS, ...PLATFORM_PARTS[data.platform as CheckpointManifest['platform']]]) if (parts.filter((p) => p.name === name).length !== 1) throw bad(`the part "${name}" is missing or listed twice`);
   return { dir, reason: String(data.reason), simTicks: data.simTicks, ticksSinceStart: data.ticksSinceStart, platform: data.platform, memoryBytes: data.memoryBytes, parts };
 }

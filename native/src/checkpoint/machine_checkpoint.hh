@@ -76,6 +76,16 @@ struct RestoreSource {
   std::vector<PartRecord> parts;
 };
 
+// What a run does with checkpoints (the YAML's checkpoint section and
+// guest.restore).
+struct CheckpointConfig {
+  std::string dir;  // where cpt.<tick> folders go
+  uint64_t atTicks = 0;  // 0: none
+  bool onGuestRequest = true;
+  RestoreSource restore;  // dir empty: boot the guest instead
+  bool restoring() const { return !restore.dir.empty(); }
+};
+
 // Into a machine built but not yet run: memory, kvmclock, vCPU, CPU model,
 // devices, files, the scratch folder and the other states, every part
 // verified against its checksum. A host whose
