@@ -26,6 +26,7 @@
 #include "devices/serial16550.hh"
 #include "devices/sim_control.hh"
 #include "devices/sink.hh"
+#include "devices/unwired.hh"
 #include "kvm/irqchip.hh"
 #include "kvm/kvm_device.hh"
 #include "sim/core_error.hh"
@@ -175,42 +176,18 @@ std::vector<std::string> cpuStatNames() {
 
 std::vector<std::string> deviceStatNames(bool pc) {
   // Devices built only to be asked their statistic names: nothing reaches these.
-  struct NoActions : SimControlHandler, M5OpsHandler {
-    void guestExit(uint32_t) override {}
-    void guestResetStats() override {}
-    void guestDumpStats() override {}
-    void guestFault(uint64_t) override {}
-    void m5Exit() override {}
-    void m5Fail(uint64_t) override {}
-    void m5ResetStats() override {}
-    void m5DumpStats() override {}
-    void m5Checkpoint() override {}
-    void m5Unsupported(const std::string&) override {}
-  } none;
-  struct NoDebugExit : DebugExitHandler, I8042ResetHandler {
-    void debugExit(uint32_t) override {}
-    void resetRequested() override {}
-  } noExit;
-  struct NoRegisters : CpuRegisters {
-    uint64_t get(Reg) override { return 0; }
-    void set(Reg, uint64_t) override {}
-    unsigned privilegeLevel() override { return 0; }
-    uint64_t faultAddress() override { return 0; }
-    void setFsBase(uint64_t) override {}
-    void setGsBase(uint64_t) override {}
-    uint64_t fsBase() override { return 0; }
-    uint64_t gsBase() override { return 0; }
-  } noRegisters;
+  UnwiredHandlers none;
+  UnwiredRegisters noRegisters;
   EventQueue events([] { return uint64_t{0}; });
   InterruptLines irqs;
   Devices devices(nullptr, nullptr, none, none, noRegisters, events, irqs, [] {});
   std::vector<Device*> all = devices.all();
   // The legacy set takes SimControlActions in a run; its names need none.
-  IsaDebugExit debugExit(noExit);
+  IsaDebugExit debugExit(none);
   FwCfg fwCfg(0, 1);
   CmosRtc cmos(0, [] { return int64_t{0}; });
   PciConfigNone pci;
-  I8042 i8042(noExit);
+  I8042 i8042(none);
   PostPort post;
   if (pc) all.insert(all.end(), {&debugExit, &fwCfg, &cmos, &pci, &i8042, &post});
   std::vector<std::string> names;

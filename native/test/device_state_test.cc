@@ -23,6 +23,8 @@
 #include "devices/serial16550.hh"
 #include "devices/sim_control.hh"
 #include "devices/sink.hh"
+#include "devices/unwired.hh"
+#include "cmos_fixture.hh"
 #include "expect_error.hh"
 
 namespace kx {
@@ -284,29 +286,9 @@ TEST_CASE("sink: counters and the next expected sequence number survive") {
 
 // ---- m5ops ----
 
-struct NoRegisters : CpuRegisters {
-  uint64_t get(Reg) override { return 0; }
-  void set(Reg, uint64_t) override {}
-  unsigned privilegeLevel() override { return 0; }
-  uint64_t faultAddress() override { return 0; }
-  void setFsBase(uint64_t) override {}
-  void setGsBase(uint64_t) override {}
-  uint64_t fsBase() override { return 0; }
-  uint64_t gsBase() override { return 0; }
-};
-
-struct IgnoringM5Handler : M5OpsHandler {
-  void m5Exit() override {}
-  void m5Fail(uint64_t) override {}
-  void m5ResetStats() override {}
-  void m5DumpStats() override {}
-  void m5Checkpoint() override {}
-  void m5Unsupported(const std::string&) override {}
-};
-
 TEST_CASE("m5ops: calls and work_begin/work_end counts survive") {
-  NoRegisters registers;
-  IgnoringM5Handler handler;
+  UnwiredRegisters registers;
+  UnwiredHandlers handler;
   M5Ops ops(registers, handler);
   for (uint8_t op : {M5Ops::kWorkBegin, M5Ops::kWorkEnd, M5Ops::kWorkBegin, M5Ops::kDumpStats})
     ops.read(uint64_t{op} << 8, 8);
@@ -398,31 +380,9 @@ TEST_CASE("fw_cfg: an offset read past the item's end is saved as the end") {
 
 // ---- CMOS RTC ----
 
-constexpr int64_t kThursday = 1709214307;  // 2024-02-29 13:45:07 UTC
+using test::kThursday;
 
-struct Cmos {
-  int64_t now = kThursday;
-  CmosRtc dev{64ull << 20, [this] { return now; }};
-  uint8_t get(uint8_t index) {
-    dev.write(CmosRtc::kIndex, index, 1);
-    return static_cast<uint8_t>(dev.read(CmosRtc::kData, 1));
-  }
-  void set(uint8_t index, uint8_t value) {
-    dev.write(CmosRtc::kIndex, index, 1);
-    dev.write(CmosRtc::kData, value, 1);
-  }
-  Bytes time() {
-    Bytes out;
-    for (uint8_t i : {0x00, 0x02, 0x04, 0x06, 0x07, 0x08, 0x09, 0x32}) out.push_back(get(i));
-    return out;
-  }
-  Bytes memory() {
-    Bytes out;
-    for (int i = 0; i < 128; ++i)
-      if (i != CmosRtc::kRegC) out.push_back(get(static_cast<uint8_t>(i)));
-    return out;
-  }
-};
+using test::Cmos;
 
 TEST_CASE("CMOS: the index, NMI mask, written registers, memory and the time the guest set survive; the clock runs on") {
   Cmos c;

@@ -14,6 +14,7 @@
 #include "devices/pci_config_none.hh"
 #include "devices/post_port.hh"
 #include "devices/serial16550.hh"
+#include "cmos_fixture.hh"
 #include "expect_error.hh"
 
 namespace kx {
@@ -166,25 +167,9 @@ TEST_CASE("fw_cfg: file names are checked") {
 
 // ---- CMOS RTC ----
 
-constexpr int64_t kThursday = 1709214307;  // 2024-02-29 13:45:07 UTC
+using test::kThursday;
 
-struct Cmos {
-  int64_t now = kThursday;
-  CmosRtc dev{64ull << 20, [this] { return now; }};
-  uint8_t get(uint8_t index) {
-    dev.write(CmosRtc::kIndex, index, 1);
-    return static_cast<uint8_t>(dev.read(CmosRtc::kData, 1));
-  }
-  void set(uint8_t index, uint8_t value) {
-    dev.write(CmosRtc::kIndex, index, 1);
-    dev.write(CmosRtc::kData, value, 1);
-  }
-  Bytes time() {
-    Bytes out;
-    for (uint8_t i : {0x00, 0x02, 0x04, 0x06, 0x07, 0x08, 0x09, 0x32}) out.push_back(get(i));
-    return out;
-  }
-};
+using test::Cmos;
 
 TEST_CASE("CMOS: the time in BCD, 24-hour, by default; status registers") {
   Cmos c;

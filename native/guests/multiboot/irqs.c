@@ -154,14 +154,7 @@ void kmain(uint32_t magic, const void *info) {
   (void)info;
   cpu_init();
   check(magic == MB_BOOTLOADER_MAGIC, "boot loader magic");
-  const char *why = mp_find(&mp);
-  if (why) {
-    puts("irqs: MP table: ");
-    puts(why);
-    puts("\nirqs: FAILED\n");
-    debug_exit(1);
-    halt_forever();
-  }
+  mp_require(&mp, "irqs");
   lapic_base = mp.lapic_addr;
   pic_mask_all();
   lapic_enable();

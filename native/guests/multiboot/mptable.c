@@ -1,5 +1,7 @@
 #include "mptable.h"
 
+#include "console.h"
+#include "debug_exit.h"
 #include "io.h"
 
 #define MP_SIGNATURE 0x5f504d5fu  /* "_MP_" */
@@ -139,4 +141,17 @@ const char *mp_find(struct mp_info *mp) {
     at += size;
   }
   return 0;
+}
+
+void mp_require(struct mp_info *mp, const char *kernel) {
+  const char *why = mp_find(mp);
+  if (!why) return;
+  puts(kernel);
+  puts(": MP table: ");
+  puts(why);
+  puts("\n");
+  puts(kernel);
+  puts(": FAILED\n");
+  debug_exit(1);
+  halt_forever();
 }

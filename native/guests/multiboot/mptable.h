@@ -38,4 +38,8 @@ struct mp_info {
  * floating pointer, checks both checksums and parses the configuration table.
  * Returns 0, or a short reason the caller prints. */
 const char *mp_find(struct mp_info *mp);
+/* mp_find, or, when there is no usable table, "<kernel>: MP table: <why>"
+ * and "<kernel>: FAILED" on the console and exit code 1: the kernels here
+ * cannot go on without one. */
+void mp_require(struct mp_info *mp, const char *kernel);
 #endif
