@@ -259,6 +259,7 @@ kx::SeConfig seConfig(const Napi::Object& o, const kx::MachineConfig& common) {
   c.cpu = common.cpu;
   c.dumpEveryTicks = common.dumpEveryTicks;
   c.checkpoint = common.checkpoint;
+  c.memoryDigest = common.memoryDigest;
   c.exeGuestPath = text(se, "exeGuestPath");
   c.argv = strings(se, "argv", 4096);
   c.env = strings(se, "env", 4096);

@@ -10,6 +10,9 @@
 
 #include "boot/layout.hh"
 #include "boot/cpu_features.hh"
+#include "boot/cpu_topology.hh"
+#include "checkpoint/machine_checkpoint.hh"
+#include "checkpoint/memory_image.hh"
 #include "boot/se_runner_pages.hh"
 #include "cpu/host_clock.hh"
 #include "devices/bus.hh"
@@ -131,6 +134,9 @@ class ProcessClock {
   uint64_t nowNs() const { return kind_ == SeClock::SimTicks ? cpu_.ticksSinceStart() / 1000 : callsNs_; }
   void call() { callsNs_ += kNsPerCall; }
   void slept(uint64_t ns) { callsNs_ += ns; }
+  // For a checkpoint: simulated time is the CPU's own; the count is ours.
+  uint64_t callsNs() const { return callsNs_; }
+  void setCallsNs(uint64_t ns) { callsNs_ = ns; }
 
  private:
   static constexpr uint64_t kNsPerCall = 1000;
@@ -338,7 +344,8 @@ MachineResult runSeMachine(const SeConfig& config) {
   space.mapDeviceWindow(M5Ops::kMmioBase, M5Ops::kMmioBase, M5Ops::kSize, "[m5ops]");
 
   Vcpu vcpu(vm, 0);
-  std::vector<kvm_cpuid_entry2> cpuid = kvm.supportedCpuid();
+  // One vCPU, APIC ID 0: KVM's list carries the ID of whichever host CPU answered.
+  std::vector<kvm_cpuid_entry2> cpuid = cpuidForVcpu(kvm.supportedCpuid(), 0, 1);
   vcpu.setCpuid(cpuid);
   CpuFeatures features = cpuFeatures(cpuid);
   TscFrequency tsc = tscFrequency(vcpu.tscKhz());
@@ -367,28 +374,31 @@ MachineResult runSeMachine(const SeConfig& config) {
   ProcessClock clock(config.clock, cpu);
   se::Syscalls syscalls(space, process, [&clock] { return clock.nowNs(); });
 
-  LoadedProgram loaded = loadProgram(program, config.exeGuestPath, space, features.hwcap);
-  syscalls.randomBytes(loaded.aux.random.data(), loaded.aux.random.size());
-  se::StackRange stack = se::mapStack(space, loaded.executableStack);
-  se::ProgramArguments args;
-  args.argv.push_back(config.exeGuestPath);
-  args.argv.insert(args.argv.end(), config.argv.begin(), config.argv.end());
-  args.envp = config.env;
-  args.execfn = config.exeGuestPath;
-  uint64_t rsp = se::writeInitialStack(space, stack, args, loaded.aux);
+  if (!config.checkpoint.restoring()) {
+    // A restored run's memory, registers and process come from the checkpoint instead.
+    LoadedProgram loaded = loadProgram(program, config.exeGuestPath, space, features.hwcap);
+    syscalls.randomBytes(loaded.aux.random.data(), loaded.aux.random.size());
+    se::StackRange stack = se::mapStack(space, loaded.executableStack);
+    se::ProgramArguments args;
+    args.argv.push_back(config.exeGuestPath);
+    args.argv.insert(args.argv.end(), config.argv.begin(), config.argv.end());
+    args.envp = config.env;
+    args.execfn = config.exeGuestPath;
+    uint64_t rsp = se::writeInitialStack(space, stack, args, loaded.aux);
 
-  kvm_sregs sregs = vcpu.getSregs();
-  setSeSregs(sregs, space.cr3(), features.xsave);
-  vcpu.setSregs(sregs);
-  std::vector<std::pair<uint32_t, uint64_t>> msrs;
-  for (const MsrValue& m : seSyscallMsrs()) msrs.emplace_back(m.index, m.value);
-  vcpu.setMsrs(msrs);
-  if (features.xsave) vcpu.setXcr0(features.xcr0);
-  kvm_regs regs{};
-  regs.rip = loaded.entry;
-  regs.rsp = rsp;
-  regs.rflags = 0x202;
-  vcpu.setRegs(regs);
+    kvm_sregs sregs = vcpu.getSregs();
+    setSeSregs(sregs, space.cr3(), features.xsave);
+    vcpu.setSregs(sregs);
+    std::vector<std::pair<uint32_t, uint64_t>> msrs;
+    for (const MsrValue& m : seSyscallMsrs()) msrs.emplace_back(m.index, m.value);
+    vcpu.setMsrs(msrs);
+    if (features.xsave) vcpu.setXcr0(features.xcr0);
+    kvm_regs regs{};
+    regs.rip = loaded.entry;
+    regs.rsp = rsp;
+    regs.rflags = 0x202;
+    vcpu.setRegs(regs);
+  }
 
   RunControl control(cpu, params.clock, result.dumps);
   M5Ops m5ops(cpu.registers(), control);
@@ -402,6 +412,28 @@ MachineResult runSeMachine(const SeConfig& config) {
   mmio.attach(M5Ops::kMmioBase, M5Ops::kSize, m5ops);
   KernelCounters kernel({&vcpu});
   control.watch({&m5ops, &syscallPort}, kernel);
+  // stdout and stderr may be one file (2>&1): carried once.
+  std::string stderrPath = config.stderrPath == config.stdoutPath ? "" : config.stderrPath;
+  StatePart processState{"process",
+                    [&](StateWriter& out) {
+                      // First: it flushes the trace, whose file is carried after it.
+                      out.put<uint32_t>(1);
+                      space.saveState(out);
+                      syscalls.saveState(out);
+                      out.put<uint64_t>(clock.callsNs());
+                    },
+                    [&](StateReader& in) {
+                      uint32_t version = in.get<uint32_t>();
+                      if (version != 1)
+                        throw CoreError("checkpoint-corrupt", "process state version " + std::to_string(version) + ", this build reads 1");
+                      space.loadState(in);
+                      syscalls.loadState(in);
+                      clock.setCallsNs(in.get<uint64_t>());
+                    }};
+  MachineParts parts{kvm, vm, vcpu, cpu, memory, {&m5ops, &syscallPort},
+                     {{"stdout", config.stdoutPath, nullptr}, {"stderr", stderrPath, nullptr}, {"trace", config.tracePath, nullptr}},
+                     config.scratchDir, {processState}, cpuid, "se", kernel};
+  Checkpoints checkpoints(config.checkpoint, parts, control, result);
   PeriodicDumps periodicDumps(cpu, config.dumpEveryTicks, params.clock, result.series);
 
   runAndReport(cpu, kernel, params.clock, result);
@@ -413,6 +445,7 @@ MachineResult runSeMachine(const SeConfig& config) {
   for (const auto& entry : collectDeviceStats({&m5ops})) result.deviceStats.push_back(entry);
   result.seriesDropped = periodicDumps.dropped();
   result.coalescing = "off";
+  if (config.memoryDigest) result.memoryDigest = memoryDigest(memory);
   return result;
 }
 

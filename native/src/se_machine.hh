@@ -36,6 +36,7 @@ struct SeConfig {
   bool unsupportedReturnsEnosys = false;
   std::string tracePath;  // empty: no syscalls.log
   CheckpointConfig checkpoint;
+  bool memoryDigest = false;  // stats.memoryDigest
 };
 
 MachineResult runSeMachine(const SeConfig& config);

@@ -21,9 +21,7 @@ export function combinationProblems(point: NormalizedPoint): { message: string; 
   const restore = point.guest.restore !== undefined;
   const checkpointAt: YamlPath = restore ? ['guest', 'restore'] : ['checkpoint'];
   const checkpoints = restore || point.checkpoint.atTicks !== undefined || point.checkpoint.dir !== undefined;
-  if (checkpoints && point.guest.binary !== undefined)
-    problems.push({ message: "checkpoints are for full-system guests yet: SE mode's host side (files, mappings) is not saved", at: checkpointAt });
-  else if (checkpoints && (cpus > 1 || irqchip === 'kernel'))
+  if (checkpoints && (cpus > 1 || irqchip === 'kernel'))
     problems.push({ message: 'checkpoints are not supported with machine.irqchip: kernel or machine.cpus > 1 yet', at: checkpointAt });
   return problems;
 }

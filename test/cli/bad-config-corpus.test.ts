@@ -93,9 +93,9 @@ const CORPUS: BadConfig[] = [
     problems: ['e.yaml:4:20: checkpoint.dir names one folder, and this experiment has 2 runs: leave it out, and each run keeps its checkpoints in its own folder'],
   },
   {
-    what: 'a checkpoint of an SE program',
-    yaml: 'name: e\nguest: { binary: /bin/true }\ncheckpoint: { atTicks: 1ms }\n',
-    problems: ["e.yaml:3:13: checkpoints are for full-system guests yet: SE mode's host side (files, mappings) is not saved"],
+    what: 'a checkpoint with the in-kernel irqchip',
+    yaml: 'name: e\nguest: { image: k.elf, format: multiboot }\nmachine: { irqchip: kernel }\ncheckpoint: { atTicks: 1ms }\n',
+    problems: ['e.yaml:4:13: checkpoints are not supported with machine.irqchip: kernel or machine.cpus > 1 yet'],
   },
   {
     what: 'a restore from a folder that is not there',

@@ -241,13 +241,14 @@ std::string writeCheckpoint(const std::string& parent, const MachineParts& m, co
   parts.push_back(writePart(tmp, "cpu0", cpu.bytes()));
   parts.push_back(writePart(tmp, "devices", devicesRecord(m.devices)));
   parts.push_back(writePart(tmp, "kernel", kernelRecord(m.kernel)));
-  for (const CarriedFile& file : m.files) parts.push_back(writePart(tmp, file.part, fileBytes(file)));
-  if (!m.scratchDir.empty()) parts.push_back(writePart(tmp, "scratch", packFolder(m.scratchDir)));
+  // The states before the files: saving one may flush what a file holds (SE mode's trace).
   for (const StatePart& state : m.states) {
     StateWriter out;
     state.save(out);
     parts.push_back(writePart(tmp, state.name, out.bytes()));
   }
+  for (const CarriedFile& file : m.files) parts.push_back(writePart(tmp, file.part, fileBytes(file)));
+  if (!m.scratchDir.empty()) parts.push_back(writePart(tmp, "scratch", packFolder(m.scratchDir)));
   writeManifest(tmp, m, reason, parts);
   std::error_code ec;
   std::filesystem::remove_all(final, ec);

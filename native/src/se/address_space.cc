@@ -5,6 +5,7 @@
 #include <cstring>
 #include <utility>
 
+#include "devices/device_state.hh"
 #include "sim/core_error.hh"
 
 namespace kx::se {
@@ -14,6 +15,7 @@ static_assert(EPERM == 1 && ENOMEM == 12 && EFAULT == 14 && EEXIST == 17 && EINV
 
 namespace {
 
+constexpr uint32_t kStateVersion = 1;
 constexpr unsigned kProtAll = kProtRead | kProtWrite | kProtExec;
 constexpr unsigned kMremapMayMove = 1;
 constexpr unsigned kMremapFixed = 2;
@@ -416,6 +418,57 @@ std::optional<uint64_t> AddressSpace::translate(uint64_t va) const {
   uint64_t leaf = tables_.leaf(pageDown(va));
   if (!(leaf & pte::kPresent)) return std::nullopt;
   return (leaf & pte::kFrameMask) | (va % kPageSize);
+}
+
+// --- checkpoint ------------------------------------------------------------
+
+void AddressSpace::saveState(StateWriter& out) const {
+  out.put<uint32_t>(kStateVersion);
+  out.put<uint64_t>(mmapBase_);
+  pool_.saveState(out);
+  tables_.saveState(out);
+  vmas_.saveState(out);
+  out.put<uint64_t>(windows_.size());
+  for (const Mapping& w : windows_) putMapping(out, w);
+  for (uint64_t value : {brkStart_, brk_, userFrames_, peakUserFrames_, budgetFrames_}) out.put<uint64_t>(value);
+}
+
+void AddressSpace::loadState(StateReader& in) {
+  const std::string what = "SE address space";
+  getStateVersion(in, what, kStateVersion);
+  uint64_t mmapBase = in.get<uint64_t>();
+  if (!pageAligned(mmapBase) || mmapBase <= kMmapMinAddr || mmapBase > kUserEnd)
+    stateOutOfRange(what, "mmap base", hex(mmapBase));
+  pool_.loadState(in);
+  tables_.loadState(in);
+  vmas_.loadState(in);
+  uint64_t windowCount = in.get<uint64_t>();
+  std::vector<Mapping> windows;
+  for (uint64_t i = 0; i < windowCount; ++i) {
+    Mapping w = getMapping(in, what);
+    // A window is a mapping the process cannot change: it must be listed as one.
+    const Mapping* listed = vmas_.find(w.start);
+    if (!listed || listed->start != w.start || listed->end != w.end || listed->prot != w.prot || listed->name != w.name)
+      throw CoreError("checkpoint-corrupt", what + ": device window " + w.name + " at " + hex(w.start) + " is not among the mappings");
+    windows.push_back(std::move(w));
+  }
+  uint64_t brkStart = in.get<uint64_t>(), brk = in.get<uint64_t>();
+  bool noHeap = brkStart == 0 && brk == 0;
+  if (!noHeap && (!pageAligned(brkStart) || brkStart < kMmapMinAddr || brkStart >= kUserEnd))
+    stateOutOfRange(what, "brk start", hex(brkStart));
+  if (!noHeap && (brk < brkStart || brk > kUserEnd)) stateOutOfRange(what, "brk", hex(brk));
+  uint64_t userFrames = in.get<uint64_t>(), peakUserFrames = in.get<uint64_t>(), budgetFrames = in.get<uint64_t>();
+  // The root table is a handed-out frame that is no user page.
+  if (userFrames >= pool_.inUse()) stateOutOfRange(what, "user frames", std::to_string(userFrames));
+  if (peakUserFrames < userFrames || peakUserFrames > pool_.inUse() + pool_.available())
+    stateOutOfRange(what, "peak user frames", std::to_string(peakUserFrames));
+  mmapBase_ = mmapBase;
+  windows_ = std::move(windows);
+  brkStart_ = brkStart;
+  brk_ = brk;
+  userFrames_ = userFrames;
+  peakUserFrames_ = peakUserFrames;
+  budgetFrames_ = budgetFrames;
 }
 
 }  // namespace kx::se

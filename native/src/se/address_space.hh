@@ -21,6 +21,7 @@
 #include "se/process_memory.hh"
 #include "se/user_layout.hh"
 #include "se/vma_list.hh"
+#include "sim/state_codec.hh"
 
 namespace kx::se {
 
@@ -80,6 +81,19 @@ class AddressSpace : public ProcessMemory {
   // Where `va` is, if a present entry maps it.
   std::optional<uint64_t> translate(uint64_t va) const;
   std::vector<Mapping> mappings() const { return vmas_.list(); }
+
+  // A checkpoint of what the runner keeps outside guest memory: the frames
+  // handed out, the root table, the mappings and device windows, the break,
+  // the mmap base, the frame counts and budget. The tables, and what the
+  // pages hold, are guest memory and saved with it. loadState replaces the
+  // whole state, the runner's pages and device windows that the set-up
+  // calls made included, on an object constructed with the same frame range
+  // (else CoreError "checkpoint-incompatible"); a record it cannot trust is
+  // "checkpoint-corrupt". Guest memory must be overwritten with the
+  // checkpoint's image after the set-up calls, which write tables into it.
+  // After a throw the object is half loaded: the run must end.
+  void saveState(StateWriter& out) const;
+  void loadState(StateReader& in);
 
  private:
   // Whether every page of [va, va+len) has a leaf with all `required` bits.

@@ -98,4 +98,11 @@ int FdTable::openCount() const {
   return static_cast<int>(std::count_if(slots_.begin(), slots_.end(), [](const Slot& s) { return s.file != nullptr; }));
 }
 
+std::vector<FdTable::Entry> FdTable::entries() const {
+  std::vector<Entry> out;
+  for (size_t fd = 0; fd < slots_.size(); ++fd)
+    if (slots_[fd].file) out.push_back(Entry{static_cast<int>(fd), slots_[fd].file, slots_[fd].closeOnExec});
+  return out;
+}
+
 }  // namespace kx::se

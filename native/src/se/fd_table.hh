@@ -40,6 +40,14 @@ class FdTable {
   // No fd below the limit is free: an open would fail with EMFILE, before it creates anything.
   bool full() const;
 
+  struct Entry {
+    int fd;
+    std::shared_ptr<OpenFile> file;
+    bool closeOnExec;
+  };
+  // The open fds, lowest first (a checkpoint saves them).
+  std::vector<Entry> entries() const;
+
  private:
   struct Slot {
     std::shared_ptr<OpenFile> file;

@@ -42,4 +42,10 @@ void FileMappings::move(uint64_t oldStart, uint64_t oldLen, uint64_t newStart, u
   for (const Range& r : moving) add(newStart + (r.start - oldStart), r.end - r.start, r.file, r.offset);
 }
 
+std::vector<FileMappings::Range> FileMappings::list() const {
+  std::vector<Range> out;
+  for (const auto& [start, range] : ranges_) out.push_back(range);
+  return out;
+}
+
 }  // namespace kx::se

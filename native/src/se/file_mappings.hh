@@ -27,6 +27,8 @@ class FileMappings {
   std::vector<Range> overlapping(uint64_t start, uint64_t len) const;
   // mremap: what was recorded in the old range moves to newStart, cut to newLen.
   void move(uint64_t oldStart, uint64_t oldLen, uint64_t newStart, uint64_t newLen);
+  // Every range, in address order (a checkpoint saves them).
+  std::vector<Range> list() const;
 
  private:
   std::map<uint64_t, Range> ranges_;  // by start

@@ -6,6 +6,7 @@
 
 #include "boot/guest_memory.hh"
 #include "se/user_layout.hh"
+#include "sim/state_codec.hh"
 
 namespace kx::se {
 
@@ -26,8 +27,17 @@ class FramePool {
   void release(uint64_t frame);
 
   uint64_t available() const { return (end_ - next_) / kPageSize + released_.size(); }
+  // Frames handed out and not given back: pages and page tables.
+  uint64_t inUse() const { return (next_ - base_) / kPageSize - released_.size(); }
+  bool handedOut(uint64_t frame) const;
   // For a range inside guest memory.
   bool overlaps(uint64_t pa, uint64_t length) const { return pa < end_ && base_ < pa + length; }
+
+  // Which frames are handed out, and in what order released ones come back.
+  // A pool over another range (another guest.memory) refuses the record:
+  // CoreError("checkpoint-incompatible").
+  void saveState(StateWriter& out) const;
+  void loadState(StateReader& in);
 
  private:
   GuestMemory& memory_;

@@ -4,6 +4,7 @@
 // flags. The kinds: a host file or directory of a mapping (stdin, stdout and
 // stderr are host files too), a synthesized device, a pipe end, a
 // synthesized directory.
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <cstdint>
@@ -12,10 +13,22 @@
 #include <vector>
 
 #include "se/host_fd.hh"
+#include "se/linux_abi.hh"
 #include "se/random_stream.hh"
 #include "se/sandbox_fs.hh"
 
 namespace kx::se {
+
+// The open(2) flags Linux knows on x86-64 (it ignores the others).
+constexpr int kKnownOpenFlags = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC |
+                                FASYNC | O_DIRECT | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC |
+                                O_PATH | O_TMPFILE | abi::kOLargefile;
+// The flags that act only while opening: a description's status never holds them.
+constexpr int kOpenTimeFlags = O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC;
+// What the host open gets: O_CLOEXEC is the sandbox's own, O_DIRECT and
+// O_NOATIME could fail on the host for reasons that are not the guest's.
+constexpr int kHostOpenFlags = O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | O_SYNC |
+                               O_DIRECTORY | O_NOFOLLOW | O_PATH | O_TMPFILE;
 
 // What mmap can make of a file.
 enum class Mappable { No, HostFile, Anonymous };
@@ -83,6 +96,7 @@ class DeviceFile : public OpenFile {
   int64_t seek(int64_t offset, int whence) override;
   int stat(struct stat& st) const override;
   Mappable mappable() const override { return device_ == Device::Zero ? Mappable::Anonymous : Mappable::No; }
+  Device device() const { return device_; }
 
  private:
   Device device_;
@@ -97,6 +111,8 @@ class VirtualDirectory : public OpenFile {
   int64_t seek(int64_t offset, int whence) override;
   int64_t readDirectory(void* dst, uint64_t len) override;
   int stat(struct stat& st) const override;
+  // The next record: seek(position(), SEEK_SET) comes back to it.
+  uint64_t position() const { return position_; }
 
  private:
   std::vector<VirtualEntry> entries_;  // "." and ".." come first, before these

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "devices/device_state.hh"
+
 namespace kx::se {
 
 namespace {
@@ -84,6 +86,12 @@ void PageTables::pruneUnder(uint64_t table, int level, uint64_t start, uint64_t 
 bool PageTables::empty(uint64_t table) const {
   const uint8_t* bytes = memory_.at(table, kEntries * 8);
   return std::all_of(bytes, bytes + kEntries * 8, [](uint8_t b) { return b == 0; });
+}
+
+void PageTables::loadState(StateReader& in) {
+  uint64_t root = in.get<uint64_t>();
+  if (!pool_.handedOut(root)) stateOutOfRange("SE page tables", "root table (cr3)", hex(root));
+  root_ = root;
 }
 
 uint64_t PageTables::tablesNeeded(uint64_t start, uint64_t end) {

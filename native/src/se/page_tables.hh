@@ -8,6 +8,7 @@
 
 #include "boot/guest_memory.hh"
 #include "se/frame_pool.hh"
+#include "sim/state_codec.hh"
 
 namespace kx::se {
 
@@ -45,6 +46,11 @@ class PageTables {
 
   // At most this many tables are missing for [start, end).
   static uint64_t tablesNeeded(uint64_t start, uint64_t end);
+
+  // The root only: the tables themselves are guest memory, saved with it.
+  // Load after the pool, whose handed-out frames the root must be among.
+  void saveState(StateWriter& out) const { out.put<uint64_t>(root_); }
+  void loadState(StateReader& in);
 
  private:
   void walk(uint64_t table, int level, uint64_t start, uint64_t end, bool create, const Visit& visit);

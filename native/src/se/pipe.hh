@@ -29,6 +29,7 @@ class PipeEnd : public OpenFile {
   int64_t write(const void* src, uint64_t len, int64_t offset) override;
   int stat(struct stat& st) const override;
   unsigned pollEvents() const override;
+  const std::shared_ptr<PipeBuffer>& buffer() const { return pipe_; }
 
  private:
   bool isReadEnd() const;

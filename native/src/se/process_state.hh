@@ -12,6 +12,7 @@
 #include "se/random_stream.hh"
 #include "se/sandbox_fs.hh"
 #include "se/syscalls.hh"
+#include "sim/state_codec.hh"
 
 namespace kx::se {
 
@@ -19,6 +20,10 @@ struct SignalState {
   abi::KernelSigaction actions[64] = {};  // by signal number - 1; recorded, never delivered
   uint64_t blocked = 0;
   abi::StackT altStack = {0, 2 /* SS_DISABLE */, 0, 0};
+
+  // loadState refuses what the calls could never have recorded (checkpoint-corrupt).
+  void saveState(StateWriter& out) const;
+  void loadState(StateReader& in);
 };
 
 struct ProcessState {

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "devices/device_state.hh"
+
 namespace kx::se {
 namespace {
 
@@ -60,6 +62,28 @@ void RandomStream::fill(void* dst, size_t n) {
     out += take;
     n -= take;
   }
+}
+
+void RandomStream::saveState(StateWriter& out) const {
+  for (uint32_t word : key_) out.put<uint32_t>(word);
+  out.put<uint64_t>(blockIndex_);
+  out.put<uint64_t>(used_);
+}
+
+void RandomStream::loadState(StateReader& in) {
+  const std::string what = "SE random stream";
+  uint32_t key[8];
+  for (uint32_t& word : key) word = in.get<uint32_t>();
+  uint64_t blockIndex = in.get<uint64_t>(), used = in.get<uint64_t>();
+  // Before the first block, nothing of a block is left to use.
+  if (used > sizeof block_ || (blockIndex == 0 && used != sizeof block_)) stateOutOfRange(what, "bytes used", std::to_string(used));
+  std::memcpy(key_, key, sizeof key_);
+  if (blockIndex > 0) {
+    blockIndex_ = blockIndex - 1;
+    nextBlock();
+  }
+  blockIndex_ = blockIndex;
+  used_ = used;
 }
 
 }  // namespace kx::se

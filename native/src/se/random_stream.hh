@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "sim/state_codec.hh"
+
 namespace kx::se {
 
 // One ChaCha20 block (RFC 8439 2.3): key words, then the block counter and
@@ -17,6 +19,11 @@ class RandomStream {
   // The next n bytes of the stream: fill(a) then fill(b) gives the same
   // bytes as one fill(a + b).
   void fill(void* dst, size_t n);
+
+  // The key and the position in the stream; the current block is computed
+  // again from them.
+  void saveState(StateWriter& out) const;
+  void loadState(StateReader& in);
 
  private:
   void nextBlock();

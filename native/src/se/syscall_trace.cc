@@ -316,7 +316,8 @@ std::string traceLine(const ProcessMemory& memory, const SyscallRequest& request
   return line;
 }
 
-SyscallTrace::SyscallTrace(const std::string& path) : out_(std::fopen(path.c_str(), "w")) {
+SyscallTrace::SyscallTrace(const std::string& path, Mode mode)
+    : out_(std::fopen(path.c_str(), mode == Mode::Append ? "a" : "w")) {
   if (!out_) throw CoreError("se-trace", errnoMessage("syscall trace file \"" + path + "\"", errno));
 }
 
@@ -329,5 +330,7 @@ void SyscallTrace::record(const ProcessMemory& memory, const SyscallRequest& req
   // The last lines are the ones that explain a stop: they must reach the file.
   if (outcome.action != SyscallOutcome::Action::Return) std::fflush(out_);
 }
+
+void SyscallTrace::flush() { std::fflush(out_); }
 
 }  // namespace kx::se

@@ -19,13 +19,17 @@ std::string traceLine(const ProcessMemory& memory, const SyscallRequest& request
 
 class SyscallTrace {
  public:
-  // Creates or truncates the file; throws CoreError se-trace when it cannot.
-  explicit SyscallTrace(const std::string& path);
+  // Truncate: a fresh run's trace. Append: a restored run's, after the lines
+  // the machine has put back. Throws CoreError se-trace when the file does not open.
+  enum class Mode { Truncate, Append };
+  explicit SyscallTrace(const std::string& path, Mode mode = Mode::Truncate);
   ~SyscallTrace();
   SyscallTrace(const SyscallTrace&) = delete;
   SyscallTrace& operator=(const SyscallTrace&) = delete;
 
   void record(const ProcessMemory& memory, const SyscallRequest& request, const SyscallOutcome& outcome);
+  // Everything recorded so far reaches the file (before a checkpoint copies it).
+  void flush();
 
  private:
   std::FILE* out_;

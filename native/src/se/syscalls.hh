@@ -16,6 +16,7 @@
 
 #include "se/process_memory.hh"
 #include "se/sandbox_fs.hh"
+#include "sim/state_codec.hh"
 
 namespace kx::se {
 
@@ -96,6 +97,20 @@ class Syscalls {
   static std::vector<std::string> counterNames();
   // The seeded stream that getrandom reads, for the loader's AT_RANDOM bytes.
   void randomBytes(void* dst, size_t n);
+
+  // A checkpoint of everything here (se/syscalls_state.cc): counts, process
+  // bookkeeping, the random stream's position, fds and file mappings with
+  // their open files. saveState flushes the trace first, so the trace file
+  // holds every line; it throws CoreError("checkpoint-unsupported") for an
+  // open file that cannot be opened again as it is. loadState, on an object
+  // built from the same config after the machine has put back the stdout,
+  // stderr and trace files' contents, replaces the whole state: host files
+  // are opened again by guest path (stdio by host path), never created or
+  // truncated, at their offsets, and the trace appends. CoreError
+  // checkpoint-incompatible when a file does not open again, checkpoint-corrupt
+  // for a record it cannot trust; after a throw nothing has changed.
+  void saveState(StateWriter& out) const;
+  void loadState(StateReader& in);
 
  private:
   std::unique_ptr<ProcessState> state_;

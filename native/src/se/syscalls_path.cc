@@ -17,15 +17,6 @@ namespace {
 
 SyscallOutcome ret(int64_t value) { return SyscallOutcome::returning(value); }
 
-// The open(2) flags Linux knows on x86-64 (it ignores the others).
-constexpr int kKnownOpenFlags = O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC |
-                                FASYNC | O_DIRECT | O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_SYNC |
-                                O_PATH | O_TMPFILE | abi::kOLargefile;
-// What the host open gets: O_CLOEXEC is the sandbox's own, O_DIRECT and
-// O_NOATIME could fail on the host for reasons that are not the guest's.
-constexpr int kHostOpenFlags = O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_NONBLOCK | O_DSYNC | O_SYNC |
-                               O_DIRECTORY | O_NOFOLLOW | O_PATH | O_TMPFILE;
-
 // The directory a relative path starts from: the cwd, or a directory fd's path.
 int baseDirectory(ProcessState& p, int dirfd, const std::string& path, std::string& base) {
   if (!path.empty() && path[0] == '/') base = "/";
@@ -62,7 +53,7 @@ int existingNode(ProcessState& p, int dirfd, uint64_t pathVa, bool follow, FsNod
 int openNode(ProcessState& p, const FsNode& node, int flags, unsigned mode) {
   if (p.fds.full()) return -EMFILE;
   // F_GETFL's view: the kernel drops the open-time flags and adds O_LARGEFILE.
-  int status = (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | abi::kOLargefile;
+  int status = (flags & ~kOpenTimeFlags) | abi::kOLargefile;
   std::shared_ptr<OpenFile> file;
   bool writes = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
   if (node.exists && node.kind != NodeKind::Host) {

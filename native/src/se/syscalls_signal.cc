@@ -1,9 +1,11 @@
 // Signal dispositions, the blocked mask and the alternate stack, recorded as
 // Linux keeps them and handed back on request. No signal is ever delivered
-// (the integrator may read them when it adds delivery).
+// (the integrator may read them when it adds delivery). A checkpoint holds
+// them as recorded.
 #include <csignal>
 #include <cerrno>
 
+#include "devices/device_state.hh"
 #include "se/guest_io.hh"
 #include "se/syscall_handlers.hh"
 
@@ -14,6 +16,8 @@ SyscallOutcome ret(int64_t value) { return SyscallOutcome::returning(value); }
 
 constexpr uint64_t bit(int signal) { return uint64_t{1} << (signal - 1); }
 constexpr uint64_t kUnblockable = bit(SIGKILL) | bit(SIGSTOP);
+constexpr int32_t kOnStack = 1, kDisable = 2, kAutoDisarm = int32_t(1u << 31);
+constexpr uint64_t kMinSigStackSize = 2048;  // MINSIGSTKSZ
 
 }  // namespace
 
@@ -61,8 +65,6 @@ SyscallOutcome sysRtSigprocmask(ProcessState& p, const SyscallRequest& r) {
 }
 
 SyscallOutcome sysSigaltstack(ProcessState& p, const SyscallRequest& r) {
-  constexpr int32_t kOnStack = 1, kDisable = 2, kAutoDisarm = int32_t(1u << 31);
-  constexpr uint64_t kMinSigStackSize = 2048;  // MINSIGSTKSZ
   abi::StackT previous = p.signals.altStack;
   if (r.args[0] != 0) {
     abi::StackT next{};
@@ -77,6 +79,33 @@ SyscallOutcome sysSigaltstack(ProcessState& p, const SyscallRequest& r) {
   }
   if (r.args[1] != 0 && !writeGuest(p.memory, r.args[1], previous)) return ret(-EFAULT);
   return ret(0);
+}
+
+void SignalState::saveState(StateWriter& out) const {
+  for (const abi::KernelSigaction& action : actions) out.put(action);
+  out.put<uint64_t>(blocked);
+  out.put(altStack);
+}
+
+void SignalState::loadState(StateReader& in) {
+  const std::string what = "SE signal state";
+  SignalState loaded;
+  for (abi::KernelSigaction& action : loaded.actions) action = in.get<abi::KernelSigaction>();
+  for (int signal : {SIGKILL, SIGSTOP}) {
+    const abi::KernelSigaction& action = loaded.actions[signal - 1];
+    if (action.handler || action.flags || action.restorer || action.mask)
+      stateOutOfRange(what, "action of signal", std::to_string(signal));
+  }
+  for (const abi::KernelSigaction& action : loaded.actions)
+    if (action.mask & kUnblockable) stateOutOfRange(what, "handler mask", hex(action.mask));
+  loaded.blocked = in.get<uint64_t>();
+  if (loaded.blocked & kUnblockable) stateOutOfRange(what, "blocked mask", hex(loaded.blocked));
+  loaded.altStack = in.get<abi::StackT>();
+  const abi::StackT& s = loaded.altStack;
+  bool disabled = s.flags == kDisable && s.sp == 0 && s.size == 0;
+  bool enabled = (s.flags & ~kAutoDisarm) == 0 && s.size >= kMinSigStackSize;
+  if ((!disabled && !enabled) || s.pad != 0) stateOutOfRange(what, "alternate stack flags", hex(static_cast<uint32_t>(s.flags)));
+  *this = loaded;
 }
 
 }  // namespace kx::se

@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <iterator>
 
+#include "devices/device_state.hh"
+#include "se/process_memory.hh"
+#include "se/user_layout.hh"
+
 namespace kx::se {
 
 const Mapping* VmaList::find(uint64_t va) const {
@@ -76,6 +80,45 @@ std::vector<Mapping> VmaList::list() const {
   out.reserve(byStart_.size());
   for (const auto& [start, m] : byStart_) out.push_back(m);
   return out;
+}
+
+void putMapping(StateWriter& out, const Mapping& m) {
+  out.put<uint64_t>(m.start);
+  out.put<uint64_t>(m.end);
+  out.put<uint32_t>(m.prot);
+  out.putString(m.name);
+}
+
+Mapping getMapping(StateReader& in, const std::string& what) {
+  constexpr size_t kMaxName = 4096;  // names are guest paths or labels such as "[heap]"
+  Mapping m;
+  m.start = in.get<uint64_t>();
+  m.end = in.get<uint64_t>();
+  m.prot = in.get<uint32_t>();
+  m.name = in.getString(kMaxName);
+  if (!pageAligned(m.start) || !pageAligned(m.end) || m.start < kMmapMinAddr || m.end > kUserEnd || m.start >= m.end)
+    stateOutOfRange(what, "mapping", "[" + hex(m.start) + ", " + hex(m.end) + ")");
+  if (m.prot & ~unsigned{kProtRead | kProtWrite | kProtExec}) stateOutOfRange(what, "protection", hex(m.prot));
+  return m;
+}
+
+void VmaList::saveState(StateWriter& out) const {
+  out.put<uint64_t>(byStart_.size());
+  for (const auto& [start, m] : byStart_) putMapping(out, m);
+}
+
+void VmaList::loadState(StateReader& in) {
+  const std::string what = "SE mappings";
+  uint64_t count = in.get<uint64_t>();
+  std::map<uint64_t, Mapping> byStart;
+  uint64_t previousEnd = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    Mapping m = getMapping(in, what);
+    if (m.start < previousEnd) throw CoreError("checkpoint-corrupt", what + ": mapping at " + hex(m.start) + " overlaps or precedes the one before it");
+    previousEnd = m.end;
+    byStart.emplace(m.start, std::move(m));
+  }
+  byStart_ = std::move(byStart);
 }
 
 void VmaList::splitAt(uint64_t va) {

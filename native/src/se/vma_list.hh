@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "sim/state_codec.hh"
+
 namespace kx::se {
 
 struct Mapping {
@@ -17,6 +19,11 @@ struct Mapping {
   unsigned prot;  // kProt* bits
   std::string name;
 };
+
+// One mapping in a checkpoint. getMapping refuses one that is not whole
+// pages of user space with known protection bits (checkpoint-corrupt, naming `what`).
+void putMapping(StateWriter& out, const Mapping& m);
+Mapping getMapping(StateReader& in, const std::string& what);
 
 class VmaList {
  public:
@@ -39,6 +46,11 @@ class VmaList {
   std::optional<uint64_t> lowestFit(uint64_t low, uint64_t high, uint64_t length) const;
 
   std::vector<Mapping> list() const;
+
+  // The list as it is, neighbours that were never merged included, so that
+  // later merges happen as they would have.
+  void saveState(StateWriter& out) const;
+  void loadState(StateReader& in);
 
  private:
   void splitAt(uint64_t va);
