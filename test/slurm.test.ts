@@ -32,7 +32,7 @@ const opt = (name) => { const i = rest.indexOf(name); return i < 0 ? undefined :
 if (process.env.STUB_LOG) fs.appendFileSync(process.env.STUB_LOG, JSON.stringify(process.argv.slice(2)) + '\n');
 if (cmd === 'run') {
   const out = opt('--out'), shard = opt('--shard');
-  const files = rest.filter((a, i) => !a.startsWith('--') && !['--out', '--shard', '--jobs'].includes(rest[i - 1]));
+  const files = rest.filter((a, i) => !a.startsWith('--') && !['--out', '--shard', '--warmup-dir', '--jobs'].includes(rest[i - 1]));
   fs.mkdirSync(out, { recursive: true });
   for (const f of files) {
     const name = (fs.readFileSync(f, 'utf8').match(/^name:\s*(\S+)/m) || [])[1] || path.basename(f).replace(/\.[^.]*$/, '');
@@ -167,7 +167,10 @@ describe('slurm scripts', () => {
       await execa('bash', [script], { env, extendEnv: false });
     }
     const calls = (await readFile(log, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as string[]);
-    expect(calls).toEqual([0, 1, 2].map((k) => ['run', ...opts.files, '--out', `${opts.out}/shards/task-${k}`, '--shard', `${k + 1}/3`, '--jobs', k === 1 ? '2' : '1']));
+    // Every task shares one warm-up folder, the array's output folder.
+    expect(calls).toEqual(
+      [0, 1, 2].map((k) => ['run', ...opts.files, '--out', `${opts.out}/shards/task-${k}`, '--shard', `${k + 1}/3`, '--warmup-dir', opts.out, '--jobs', k === 1 ? '2' : '1']),
+    );
     const csv = await readFile(path.join(opts.out, 'shards/task-1/exp-b.csv'), 'utf8');
     expect(csv).toContain('exp-b,exp-b-2of3,2/3,1,/from submission/worker.js');
     expect(await readFile(path.join(opts.out, 'shards/task-2/exp-a.csv'), 'utf8')).toContain(',/set at run time\n');

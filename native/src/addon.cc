@@ -190,6 +190,7 @@ kx::MachineConfig machineConfig(const Napi::Object& o) {
   c.checkpoint.dir = text(checkpoint, "dir");
   c.checkpoint.atTicks = count(checkpoint, "atTicks");
   c.checkpoint.onGuestRequest = flag(checkpoint, "onGuestRequest");
+  c.checkpoint.stopAfter = flag(checkpoint, "stopAfter");
   Napi::Value restore = o.Get("restore");
   if (!restore.IsUndefined()) c.checkpoint.restore = restoreSource(object(restore, "restore"));
   c.cpu.maxTicks = count(o, "maxTicks");

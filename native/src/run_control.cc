@@ -85,6 +85,7 @@ Checkpoints::Checkpoints(const CheckpointConfig& config, MachineParts& parts, Ru
     double start = monotonicSeconds();
     result_.checkpoints.push_back(writeCheckpoint(config_.dir, parts_, reason_));
     result_.checkpointSeconds += monotonicSeconds() - start;
+    if (config_.stopAfter) parts_.cpu.requestStop(RunOutcome{true, "checkpoint", "", -1});
   });
   if (config.onGuestRequest)
     control.onCheckpointRequest([this] { take("m5-checkpoint"); });

@@ -19,9 +19,11 @@ import { writeSummaryCsv } from '../results/summary.js';
 import { checkBeforeRunning, hostWarnings, probeKvm } from '../runner/preflight.js';
 import { CancelledError, runInWorker, workerCommand } from '../runner/run-worker.js';
 import { runSweep } from '../runner/sweep-runner.js';
+import { ensureWarmup } from '../runner/warmup.js';
 import { plannedRuns, runSpecOf, type PlannedRun } from '../sweep/runs.js';
 import { parseShard, shardOf } from '../sweep/shard.js';
 import type { CountedRuns } from '../sweep/counted-runs.js';
+import type { RunSpec } from '../types.js';
 
 export const run: CommandDefinition = {
   name: 'run',
@@ -46,6 +48,11 @@ export const run: CommandDefinition = {
     { name: 'jobs', short: 'j', value: 'N', description: 'runs at once (default: the number of CPUs)' },
     { name: 'resume', description: 'skip run ids already in the output CSV and run only the rest' },
     { name: 'shard', value: 'I/N', description: 'run only the I-th of N deterministic parts of each sweep (1-based)' },
+    {
+      name: 'warmup-dir',
+      value: 'DIR',
+      description: 'where checkpoint.warmup keeps its checkpoints, as <DIR>/<name>.warmup/ (default: the output folder); shards given one DIR share one warm-up',
+    },
     { name: 'dry-run', description: 'list the runs (ids and parameters) without running anything' },
     { name: 'kvm-device', value: 'PATH', description: 'the KVM device to use (default: /dev/kvm)' },
     { name: 'quiet', short: 'q', description: 'no progress output' },
@@ -70,6 +77,7 @@ async function runCommand(args: ParsedArgs, io: CommandIO): Promise<number> {
   const jobs = integerOption(args.options.jobs, 'jobs', 1) ?? availableParallelism();
   const shard = args.options.shard === undefined ? undefined : parseShard(String(args.options.shard));
   const kvmDevice = (args.options['kvm-device'] as string | undefined) ?? '/dev/kvm';
+  const warmupBase = resolve(io.cwd, (args.options['warmup-dir'] as string | undefined) ?? outDir);
   const quiet = args.options.quiet === true;
 
   const plans: ExperimentPlan[] = [];
@@ -113,13 +121,16 @@ async function runCommand(args: ParsedArgs, io: CommandIO): Promise<number> {
       const columns: ColumnSet = { params: plan.paramColumns, stats: [...statNames.cpu, 'instsSource'], devices, kvm: kvmStatNames };
       let outcome;
       try {
-        const toSpec = (run: PlannedRun) => runSpecOf(plan, run, { outDir, kvmDevice, counterFor });
+        const context = { outDir, kvmDevice, counterFor };
+        const execute = (spec: RunSpec) => runInWorker(spec, worker, io.signal);
+        const warmupCheckpoint = plan.warmup ? await ensureWarmup(plan, warmupBase, context, execute, note, io.signal) : undefined;
+        const toSpec = (run: PlannedRun) => runSpecOf(plan, run, { ...context, warmupCheckpoint });
         outcome = await runSweep(plan.name, runsByPlan[i], toSpec, {
           csvFile: out.csv,
           columns,
           resume,
           jobs,
-          execute: (spec) => runInWorker(spec, worker, io.signal),
+          execute,
           provenance: await hostProvenance(plan.file, kvmDevice, shard && { shard: `${shard.index}/${shard.count}`, runs: runsByPlan[i].count }),
           progress: io.stderr,
           quiet,

@@ -106,6 +106,8 @@ export interface NormalizedPoint {
     onGuestRequest: boolean;
     /** Where the cpt.<tick> folders go, relative to the experiment file; default: checkpoints/ in the run's folder. Only for an experiment of one run, which would otherwise share it. */
     dir?: string;
+    /** Run the guest once, before the sweep, until its first checkpoint (onGuestRequest or atTicks) and stop there; every run of the sweep starts from that checkpoint. The sweep may vary only cpu, limits and stats. The warm-up's checkpoint is kept in --warmup-dir and reused while the guest is unchanged, by later runs, --resume and every shard. */
+    warmup: boolean;
   };
   stats: {
     /** A snapshot of the statistics every this much simulated time, written to timeseries.csv in the run's folder; at least 1ms (the core's minimum), or 0 for none. */

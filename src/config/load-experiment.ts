@@ -32,6 +32,8 @@ export interface ExperimentPlan {
   platform: 'runtime' | 'pc' | 'se';
   /** The most vCPUs any point has (machine.cpus): with more than one, each has its cpu<N>.<stat> columns. */
   cpus: number;
+  /** checkpoint.warmup: every run starts from one checkpoint, taken once by a warm-up run. */
+  warmup: boolean;
   /** How many points the sweep has after exclusions (counted when the file was checked). */
   pointCount: number;
   /** The points in expansion order, each planned when the walk reaches it; every call walks again from the first. */
@@ -179,6 +181,23 @@ function duplicateProblem(source: SourceFile, sweep: Sweep, { twin, index }: Dup
   return `${locate(source, later[at].origin)}: sweep ${later[at].path}: ${what} (sweep points ${twin} and ${index} would be the same configuration)`;
 }
 
+/** What a sweep from one warm-up checkpoint may vary: what a restored run may take differently (cpu, limits, stats). */
+const WARMUP_SWEEPABLE = ['cpu.', 'limits.', 'stats.'];
+
+function warmupProblems(source: SourceFile, base: Raw, sweptPaths: string[]): string[] {
+  const problems = sweptPaths
+    .filter((path) => !WARMUP_SWEEPABLE.some((prefix) => path.startsWith(prefix)))
+    .map(
+      (path) =>
+        `${locate(source, ['sweep', path], true)}: checkpoint.warmup starts every run from one checkpoint, so the sweep may vary only cpu, limits and stats; ${path} would change the machine the checkpoint holds`,
+    );
+  if (base.guest?.restore !== undefined)
+    problems.push(`${locate(source, ['guest', 'restore'], true)}: guest.restore and checkpoint.warmup both say where runs start: keep one`);
+  if (base.checkpoint?.onGuestRequest === false && base.checkpoint?.atTicks === undefined)
+    problems.push(`${locate(source, ['checkpoint', 'warmup'], true)}: a warm-up needs a checkpoint to stop at: leave onGuestRequest on (gem5's m5 checkpoint from the guest), or give atTicks`);
+  return problems;
+}
+
 function parseSweepIn(source: SourceFile, sweep: Record<string, unknown> | undefined): Sweep {
   try {
     return parseSweep(sweep);
@@ -197,6 +216,11 @@ export function planExperiment(file: string, text: string): ExperimentPlan {
   if (tooBig) throw new InputError([tooBig]);
   const base: Raw = Object.fromEntries(Object.entries(data).filter(([k]) => k !== 'sweep'));
   const sweep = parseSweepIn(source, data.sweep);
+  const warmup = base.checkpoint?.warmup === true;
+  if (warmup) {
+    const problems = warmupProblems(source, base, sweep.paths);
+    if (problems.length > 0) throw new InputError(problems);
+  }
   const columns = columnsOf(base, sweep.paths);
   function* planned(): Generator<PlannedPoint | string[]> {
     let index = 0;
@@ -228,6 +252,7 @@ export function planExperiment(file: string, text: string): ExperimentPlan {
     platform,
     pointCount,
     cpus,
+    warmup,
     *points() {
       for (const point of planned()) {
         // checkPoints saw every point plan cleanly; the same input plans the same way again.

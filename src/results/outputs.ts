@@ -13,21 +13,27 @@ export interface ExperimentOutputs {
   generations: string;
   /** <out>/<name>.lock: held by the one runner writing these results. */
   lock: string;
+  /** <out>/<name>.warmup/: checkpoint.warmup's checkpoints, kept across generations to be reused. */
+  warmup: string;
 }
+
+/** The ending of an experiment's warm-up folder (under --warmup-dir, or the output folder). */
+export const WARMUP_ENDING = '.warmup';
 
 export function outputsOf(outDir: string, name: string): ExperimentOutputs {
   const base = join(outDir, name);
-  return { csv: `${base}.csv`, summary: `${base}.summary.csv`, runs: base, generations: `${base}.previous`, lock: `${base}.lock` };
+  return { csv: `${base}.csv`, summary: `${base}.summary.csv`, runs: base, generations: `${base}.previous`, lock: `${base}.lock`, warmup: `${base}${WARMUP_ENDING}` };
 }
 
 /**
  * Name endings that turn an output of one experiment into an output of
  * another: the run folder of "a.csv" is the results file of "a", the results
  * of "a.summary" are the summary of "a", the run folder of "a.previous" is
- * where "a" keeps its earlier results, and that of "a.lock" is a's lock.
+ * where "a" keeps its earlier results, that of "a.lock" is a's lock, and
+ * that of "a.warmup" holds a's warm-up checkpoints.
  * No other pair of paths from outputsOf can meet.
  */
-const RESERVED_ENDINGS = { '.csv': 'csv', '.summary': 'summary', '.previous': 'generations', '.lock': 'lock' } as const;
+const RESERVED_ENDINGS = { '.csv': 'csv', '.summary': 'summary', '.previous': 'generations', '.lock': 'lock', [WARMUP_ENDING]: 'warmup' } as const;
 
 export const RESERVED_NAME_ENDINGS = Object.keys(RESERVED_ENDINGS);
 

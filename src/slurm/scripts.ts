@@ -117,7 +117,8 @@ export function slurmScripts(o: SlurmScriptOptions): SlurmScripts {
     // Runs at once = the CPUs Slurm gave this task (1 unless --cpus-per-task), not the node's CPU count.
     'status=0',
     `${tool} run ${o.files.map(shellQuote).join(' ')} \\`,
-    `  --out ${shellQuote(`${shards}/task-`)}"\${SLURM_ARRAY_TASK_ID}" --shard "$SHARD" --jobs "\${SLURM_CPUS_PER_TASK:-1}" || status=$?`,
+    // One warm-up folder for every task (checkpoint.warmup): the first task to get there runs the warm-up, the others wait for it and start from its checkpoint.
+    `  --out ${shellQuote(`${shards}/task-`)}"\${SLURM_ARRAY_TASK_ID}" --shard "$SHARD" --warmup-dir ${shellQuote(o.out)} --jobs "\${SLURM_CPUS_PER_TASK:-1}" || status=$?`,
     // Status 1 means every run has its row, but some runs failed, timed out or crashed: that is a result (the
     // status column says which), so the task succeeds and the afterok merge still runs. Anything else
     // (bad input 2, no KVM 3, interrupted 130 or 143, internal error) fails the task and holds the merge back.

@@ -16,6 +16,8 @@ export interface RunContext {
   kvmDevice: string;
   /** How each point counts instructions (decided once per point by preflight). */
   counterFor(point: PlannedPoint): MachineSpec['instructionCounter'];
+  /** checkpoint.warmup: the warm-up's checkpoint, which every run starts from. */
+  warmupCheckpoint?: string;
 }
 
 export function bundledGuestPath(program: string): string {
@@ -110,8 +112,14 @@ function machineSpec(plan: ExperimentPlan, point: PlannedPoint, context: RunCont
       dir: checkpoint.dir === undefined ? join(runDir, 'checkpoints') : fromExperimentFile(plan, checkpoint.dir),
       atTicks: checkpoint.atTicks ?? 0,
       onGuestRequest: checkpoint.onGuestRequest,
+      stopAfter: false,
     },
-    restore: guest.restore === undefined ? undefined : restoreSpec(fromExperimentFile(plan, guest.restore)),
+    restore:
+      guest.restore !== undefined
+        ? restoreSpec(fromExperimentFile(plan, guest.restore))
+        : context.warmupCheckpoint !== undefined
+          ? restoreSpec(context.warmupCheckpoint)
+          : undefined,
     se: guest.binary === undefined ? undefined : seSpec(plan, point, runDir),
     pc: guest.format === 'multiboot' ? pcSpec(plan, point) : undefined,
   };

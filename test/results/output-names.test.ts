@@ -19,7 +19,7 @@ describe('experiment names whose outputs would meet those of experiment "a"', ()
     const clash = await cli(['run', 'b.yaml', '-o', 'out', '--quiet'], { cwd: dir, env });
     expect(clash.exitCode).toBe(2);
     expect(clash.stderr).toBe(
-      `${join(dir, 'b.yaml')}: experiment name "a.summary" would mix its results with ${summary}, another experiment's; names may not end in .csv, .summary, .previous, .lock`,
+      `${join(dir, 'b.yaml')}: experiment name "a.summary" would mix its results with ${summary}, another experiment's; names may not end in .csv, .summary, .previous, .lock, .warmup`,
     );
     expect(await readFile(summary, 'utf8')).toBe(before);
   });

@@ -83,6 +83,7 @@ struct CheckpointConfig {
   uint64_t atTicks = 0;  // 0: none
   bool onGuestRequest = true;
   RestoreSource restore;  // dir empty: boot the guest instead
+  bool stopAfter = false;  // end the run (ok, exit cause "checkpoint") once one is written: a warm-up
   bool restoring() const { return !restore.dir.empty(); }
 };
 
