@@ -13,7 +13,7 @@ import { readResultsCsv } from '../../src/results/read-csv.js';
 import { metricClass } from '../../src/results/tolerance.js';
 import { cli, workspace } from '../support/cli.js';
 import { num } from '../support/experiment-run.js';
-import { HAS_KVM, KVM_TEST_TIMEOUT_MS } from '../support/kvm.js';
+import { HAS_KVM, KVM_TEST_TIMEOUT_MS, UNDER_QEMU_TCG } from '../support/kvm.js';
 
 interface Run {
   row: Record<string, string>;
@@ -53,7 +53,12 @@ async function checkpointed(dir: string, program: string, args: Record<string, n
   throw new Error(`${program}: no checkpoint was taken`);
 }
 
-describe.skipIf(!HAS_KVM)('checkpoint and restore', { timeout: KVM_TEST_TIMEOUT_MS }, () => {
+// A restored vCPU gets its special registers back as KVM reported them, TR
+// busy, which QEMU's TCG (the nested VM's CPU) mishandles for ring-3 port IO
+// (see UNDER_QEMU_TCG): the bundled guests' output faults there. Hardware,
+// and PVM, take TR as it was. SE programs do their IO in ring 0 on SVM and
+// are restored under TCG too (se-checkpoint.test.ts).
+describe.skipIf(!HAS_KVM || UNDER_QEMU_TCG)('checkpoint and restore', { timeout: KVM_TEST_TIMEOUT_MS }, () => {
   it.each(GUESTS)('%s: restored halfway in a fresh process, it ends as if it never stopped', async (program, args) => {
     const dir = await workspace({});
     const straight = await run(dir, `${program}-straight`, [guestLine(program, args), 'stats: { memoryDigest: true }']);
@@ -73,7 +78,7 @@ describe.skipIf(!HAS_KVM)('checkpoint and restore', { timeout: KVM_TEST_TIMEOUT_
   });
 });
 
-describe.skipIf(!HAS_KVM)('vector state across a checkpoint', { timeout: KVM_TEST_TIMEOUT_MS }, () => {
+describe.skipIf(!HAS_KVM || UNDER_QEMU_TCG)('vector state across a checkpoint', { timeout: KVM_TEST_TIMEOUT_MS }, () => {
   it('avx-state: ymm (and zmm, k1-k7 with AVX-512) hold their values from before the checkpoint in the restored process', async (context) => {
     const dir = await workspace({});
     const straight = await run(dir, 'straight', ['guest: { program: avx-state }', 'checkpoint: { onGuestRequest: false }']);
