@@ -32,7 +32,7 @@ export interface MachineSpec {
   /** SE mode (guest.binary, which imagePath names): what the process sees. Absent for a full-system guest. */
   se?: SeSpec;
   /** Where checkpoints go (a folder of cpt.<tick> folders) and what takes them. */
-  checkpoint: { dir: string; atTicks: number; onGuestRequest: boolean; /** End the run once one is written (a warm-up). */ stopAfter: boolean };
+  checkpoint: { dir: string; atTicks: number; atInsts: number; onGuestRequest: boolean; /** End the run once one is written (a warm-up). */ stopAfter: boolean };
   /** guest.restore: the checkpoint to start from, its manifest checked (src/checkpoint/manifest.ts). */
   restore?: { dir: string; parts: CheckpointPart[] };
   /** imageFormat multiboot: how QEMU's -kernel would boot it (mirrors PcConfig in native/src/machine.hh). */

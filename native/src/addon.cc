@@ -189,6 +189,7 @@ kx::MachineConfig machineConfig(const Napi::Object& o) {
   Napi::Object checkpoint = object(field(o, "checkpoint"), "checkpoint");
   c.checkpoint.dir = text(checkpoint, "dir");
   c.checkpoint.atTicks = count(checkpoint, "atTicks");
+  c.checkpoint.atInsts = count(checkpoint, "atInsts");
   c.checkpoint.onGuestRequest = flag(checkpoint, "onGuestRequest");
   c.checkpoint.stopAfter = flag(checkpoint, "stopAfter");
   Napi::Value restore = o.Get("restore");

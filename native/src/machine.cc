@@ -231,11 +231,11 @@ void checkMachineShape(const MachineConfig& config, bool pc) {
                                           " needs machine.irqchip: kernel (the other vCPUs start through their LAPICs' INIT and SIPI)");
   if (config.cpus > 1 && config.dumpEveryTicks != 0)
     throw CoreError("machine-config", "stats.dumpEvery is not supported with machine.cpus > 1 yet");
-  if ((config.checkpoint.restoring() || config.checkpoint.atTicks != 0) && (config.cpus > 1 || config.kernelIrqchip))
-    throw CoreError("machine-config", "checkpoints are not supported with machine.irqchip: kernel or machine.cpus > 1 yet");
+  if ((config.checkpoint.restoring() || config.checkpoint.atTicks != 0 || config.checkpoint.atInsts != 0) && config.cpus > 1)
+    throw CoreError("machine-config", "checkpoints are not supported with machine.cpus > 1 yet");
 }
 
-bool takesCheckpoints(const MachineConfig& config) { return config.cpus == 1 && !config.kernelIrqchip; }
+bool takesCheckpoints(const MachineConfig& config) { return config.cpus == 1; }
 
 }  // namespace
 
@@ -326,8 +326,11 @@ MachineResult runMachine(const MachineConfig& config) {
   for (const auto& v : vcpus) allVcpus.push_back(v.get());
   KernelCounters kernel(allVcpus);
   actions.watch(all, kernel);
-  MachineParts parts{kvm, vm, vcpu, cpu, memory, all, {{"console", config.consolePath, console.get()}}, "", {}, bootCpuid,
-                     pc ? "pc" : "runtime", kernel};
+  std::vector<StatePart> states;
+  if (irqchip)
+    states.push_back({"irqchip", [&](StateWriter& out) { irqchip->saveState(out); }, [&](StateReader& in) { irqchip->loadState(in); }});
+  MachineParts parts{kvm, vm, vcpu, cpu, memory, all, {{"console", config.consolePath, console.get()}}, "", states, bootCpuid,
+                     pc ? "pc" : "runtime", kernel, config.kernelIrqchip};
   std::optional<Checkpoints> checkpoints;
   if (takesCheckpoints(config)) checkpoints.emplace(config.checkpoint, parts, actions, result);
 

@@ -81,24 +81,22 @@ Checkpoints::Checkpoints(const CheckpointConfig& config, MachineParts& parts, Ru
     restoreCheckpoint(config.restore, parts);
     result.restoreSeconds = monotonicSeconds() - start;
   }
-  cpu.onCheckpoint([this] {
+  cpu.onCheckpoint([this](const std::string& reason) {
     double start = monotonicSeconds();
-    result_.checkpoints.push_back(writeCheckpoint(config_.dir, parts_, reason_));
+    result_.checkpoints.push_back(writeCheckpoint(config_.dir, parts_, reason));
     result_.checkpointSeconds += monotonicSeconds() - start;
     if (config_.stopAfter) parts_.cpu.requestStop(RunOutcome{true, "checkpoint", "", -1});
   });
   if (config.onGuestRequest)
-    control.onCheckpointRequest([this] { take("m5-checkpoint"); });
+    control.onCheckpointRequest([&cpu] { cpu.requestCheckpoint("m5-checkpoint"); });
   else
     control.ignoreCheckpointRequests();
-  // atTicks counts from the original run's start; the event queue from the last statistics reset.
+  // atTicks and atInsts count from the original run's start (a restore
+  // brings its counts along); the event queue counts from the last reset.
   uint64_t sinceStart = cpu.ticksSinceStart();
-  if (config.atTicks > sinceStart) cpu.events().schedule(config.atTicks - (sinceStart - cpu.now()), [this] { take("at-ticks"); });
-}
-
-void Checkpoints::take(const char* reason) {
-  reason_ = reason;
-  parts_.cpu.requestCheckpoint();
+  if (config.atTicks > sinceStart)
+    cpu.events().schedule(config.atTicks - (sinceStart - cpu.now()), [&cpu] { cpu.requestCheckpoint("at-ticks"); });
+  if (config.atInsts > cpu.counters().committedInsts) cpu.checkpointAtInsts(config.atInsts);
 }
 
 CpuParams hostCpuParams(const CpuParams& configured, double tscHz, const std::string& kvmDevice, MachineResult& result) {

@@ -82,17 +82,16 @@ class PeriodicDumps {
 
 // Checkpoints for a built machine: restores config.restore into it (before
 // anything runs), then takes one when the guest asks (m5 checkpoint) or at
-// config.atTicks, recording each folder and the time spent in the result.
+// config.atTicks or config.atInsts, recording each folder and the time spent
+// in the result.
 class Checkpoints {
  public:
   Checkpoints(const CheckpointConfig& config, MachineParts& parts, RunControl& control, MachineResult& result);
 
  private:
-  void take(const char* reason);
   const CheckpointConfig& config_;
   MachineParts& parts_;
   MachineResult& result_;
-  std::string reason_;
 };
 
 // The CPU parameters a run uses on this host: the TSC frequency measured,

@@ -20,8 +20,7 @@ export function combinationProblems(point: NormalizedPoint): { message: string; 
     problems.push({ message: 'stats.dumpEvery is not supported with machine.cpus > 1 yet', at: ['stats', 'dumpEvery'] });
   const restore = point.guest.restore !== undefined;
   const checkpointAt: YamlPath = restore ? ['guest', 'restore'] : ['checkpoint'];
-  const checkpoints = restore || point.checkpoint.atTicks !== undefined || point.checkpoint.dir !== undefined;
-  if (checkpoints && (cpus > 1 || irqchip === 'kernel'))
-    problems.push({ message: 'checkpoints are not supported with machine.irqchip: kernel or machine.cpus > 1 yet', at: checkpointAt });
+  const checkpoints = restore || point.checkpoint.atTicks !== undefined || point.checkpoint.atInsts !== undefined || point.checkpoint.dir !== undefined;
+  if (checkpoints && cpus > 1) problems.push({ message: 'checkpoints are not supported with machine.cpus > 1 yet', at: checkpointAt });
   return problems;
 }

@@ -102,6 +102,8 @@ export interface NormalizedPoint {
   checkpoint: {
     /** Take a checkpoint when simulated time since the run began (a restored run: since the original began) reaches this: a duration, or picosecond ticks. Default: none. */
     atTicks?: number;
+    /** Take a checkpoint when this many guest instructions have been counted since the run began: exactly with cpu.instructionCounter: singlestep, at the next exit with perf. Needs an instruction counter. Default: none. */
+    atInsts?: number;
     /** gem5's m5 checkpoint from the guest takes a checkpoint; false: the request is counted (m5ops.calls) and ignored. */
     onGuestRequest: boolean;
     /** Where the cpt.<tick> folders go, relative to the experiment file; default: checkpoints/ in the run's folder. Only for an experiment of one run, which would otherwise share it. */

@@ -1,6 +1,6 @@
 // Which method counts committedInsts for a run (the CSV's instsSource),
 // decided from what the experiment asks (cpu.usePerf, cpu.instructionCounter,
-// limits.maxInsts) and what the host offers. Pure, so that
+// limits.maxInsts, checkpoint.atInsts) and what the host offers. Pure, so that
 // the decision can be tested with any host (a PMU, none, a paranoid kernel).
 import type { NormalizedPoint } from '../config/experiment.js';
 import type { PerfProbe } from '../native/addon.js';
@@ -16,7 +16,8 @@ function noPmu(perf: PerfProbe): string {
   return `${perf.error}: ${perf.cause}`;
 }
 
-export function decideInstructionCounter(cpu: NormalizedPoint['cpu'], limits: NormalizedPoint['limits'], perf: PerfProbe): CounterDecision {
+export function decideInstructionCounter(point: Pick<NormalizedPoint, 'cpu' | 'limits' | 'checkpoint'>, perf: PerfProbe): CounterDecision {
+  const { cpu, limits, checkpoint } = point;
   const pmu = perf.errno === 0;
   let counter: Counter;
   let note: string | undefined;
@@ -34,9 +35,10 @@ export function decideInstructionCounter(cpu: NormalizedPoint['cpu'], limits: No
     counter = 'none';
     note = `no guest instruction counter (${noPmu(perf)}); committedInsts is not counted (instsSource: none). For exact counts of small ring-0 workloads use cpu.instructionCounter: singlestep.`;
   }
-  if ((limits.maxInsts ?? 0) > 0 && counter === 'none') {
+  for (const [section, key, value] of [['limits', 'maxInsts', limits.maxInsts], ['checkpoint', 'atInsts', checkpoint.atInsts]] as const) {
+    if ((value ?? 0) === 0 || counter !== 'none') continue;
     const why = cpu.instructionCounter === 'none' || cpu.usePerf === false ? 'this file turns counting off' : 'this host has no PMU';
-    return { ok: false, field: ['limits', 'maxInsts'], message: `limits.maxInsts needs an instruction counter, and ${why}: set cpu.instructionCounter: singlestep` };
+    return { ok: false, field: [section, key], message: `${section}.${key} needs an instruction counter, and ${why}: set cpu.instructionCounter: singlestep` };
   }
   return { ok: true, counter, note };
 }

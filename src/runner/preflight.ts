@@ -125,7 +125,7 @@ export interface CounterPlan {
  */
 function decideCounters(plans: ExperimentPlan[]): CounterPlan & { problems: string[] } {
   const perf = nativeCore().probePerf();
-  const decide = (point: PlannedPoint) => decideInstructionCounter(point.normalized.cpu, point.normalized.limits, perf);
+  const decide = (point: PlannedPoint) => decideInstructionCounter(point.normalized, perf);
   const problems = new Set<string>();
   const notes = new Set<string>();
   for (const plan of plans) {

@@ -111,6 +111,7 @@ function machineSpec(plan: ExperimentPlan, point: PlannedPoint, context: RunCont
     checkpoint: {
       dir: checkpoint.dir === undefined ? join(runDir, 'checkpoints') : fromExperimentFile(plan, checkpoint.dir),
       atTicks: checkpoint.atTicks ?? 0,
+      atInsts: checkpoint.atInsts ?? 0,
       onGuestRequest: checkpoint.onGuestRequest,
       stopAfter: false,
     },

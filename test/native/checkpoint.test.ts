@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { metricColumnsOf } from '../../src/results/columns.js';
 import { readResultsCsv } from '../../src/results/read-csv.js';
 import { metricClass } from '../../src/results/tolerance.js';
-import { cli, workspace } from '../support/cli.js';
+import { cli, ROOT, workspace } from '../support/cli.js';
 import { num } from '../support/experiment-run.js';
 import { HAS_KVM, KVM_TEST_TIMEOUT_MS, UNDER_QEMU_TCG } from '../support/kvm.js';
 
@@ -75,6 +75,45 @@ describe.skipIf(!HAS_KVM || UNDER_QEMU_TCG)('checkpoint and restore', { timeout:
     expect(exact).toContain('numIO');
     for (const metric of exact) expect({ metric, value: restored.row[metric] }).toEqual({ metric, value: straight.row[metric] });
     expect(restored.row.witness).toMatch(/^agree/);
+  });
+});
+
+// Ring-0 kernels do their port IO in ring 0: restored under TCG too.
+describe.skipIf(!HAS_KVM)('the in-kernel irqchip across a checkpoint', { timeout: KVM_TEST_TIMEOUT_MS }, () => {
+  it('irqs: PICs, IOAPIC, PIT and LAPIC restored mid-run; the kernel counts every interrupt as if it never stopped', async () => {
+    const dir = await workspace({});
+    const image = join(ROOT, 'native/guests/multiboot/build/irqs.elf');
+    const kernel = (extra = '') => [`guest: { image: ${image}, format: multiboot, memory: 64MiB${extra} }`, 'machine: { irqchip: kernel }'];
+    const straight = await run(dir, 'straight', kernel());
+    expect(straight.console).toContain('irqs: ok');
+    let taken: Run | undefined;
+    for (let fraction = 3; fraction <= 96 && !taken; fraction *= 2) {
+      const attempt = await run(dir, `taken${fraction}`, [...kernel(), `checkpoint: { atTicks: ${Math.floor(num(straight.row, 'simTicks') / fraction)} }`]);
+      if (num(attempt.row, 'checkpoints') === 1) taken = attempt;
+    }
+    expect(taken).toBeDefined();
+    const restored = await run(dir, 'restored', kernel(`, restore: ${join(taken!.dir, 'checkpoints')}`));
+    expect(restored.row).toMatchObject({ status: 'ok', exit_cause: 'debug-exit' });
+    expect(restored.console).toBe(straight.console);
+    expect(num(restored.row, 'serial.interrupts')).toBe(num(straight.row, 'serial.interrupts'));
+  });
+});
+
+describe.skipIf(!HAS_KVM || UNDER_QEMU_TCG)('a checkpoint at an instruction count', { timeout: KVM_TEST_TIMEOUT_MS }, () => {
+  it('insn-loop under single-step: taken at instruction 1000 exactly, and the restored run ends on the same count', async () => {
+    const dir = await workspace({});
+    const counted = ['guest: { program: insn-loop }', 'cpu: { instructionCounter: singlestep }'];
+    const straight = await run(dir, 'straight', counted);
+    const taken = await run(dir, 'taken', [...counted, 'checkpoint: { atInsts: 1000 }']);
+    expect(num(taken.row, 'checkpoints')).toBe(1);
+    const parent = join(taken.dir, 'checkpoints');
+    const [cpt] = (await readdir(parent)).filter((f) => f.startsWith('cpt.'));
+    const manifest = JSON.parse(await readFile(join(parent, cpt, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({ reason: 'at-insts', committedInsts: 1000 });
+    const restored = await run(dir, 'restored', [counted[0].replace(' }', `, restore: ${parent} }`), counted[1]]);
+    expect(restored.row.status).toBe('ok');
+    expect(num(restored.row, 'committedInsts')).toBe(num(straight.row, 'committedInsts'));
+    expect(num(straight.row, 'committedInsts')).toBeGreaterThan(1000);
   });
 });
 

@@ -22,7 +22,7 @@ const GOOD: MachineSpec = {
   dumpEveryTicks: 0,
   memoryDigest: false,
   consolePath: '',
-  checkpoint: { dir: '', atTicks: 0, onGuestRequest: true, stopAfter: false },
+  checkpoint: { dir: '', atTicks: 0, atInsts: 0, onGuestRequest: true, stopAfter: false },
 };
 
 const withCpu = (change: Record<string, unknown>) => ({ cpu: { ...GOOD.cpu, ...change } });

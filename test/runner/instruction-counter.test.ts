@@ -8,9 +8,8 @@ const pmu = { errno: 0, error: '', cause: '' };
 const noPmu = { errno: 2, error: 'perf_event_open: No such file or directory (errno 2)', cause: 'this CPU exposes no hardware PMU to us' };
 const paranoid = { errno: 13, error: 'perf_event_open: Permission denied (errno 13)', cause: 'perf_event_paranoid forbids it' };
 
-function decide(cpu: Record<string, unknown>, perf: typeof pmu, limits: Record<string, unknown> = {}) {
-  const point = normalizePoint({ guest: { program: 'hello' }, cpu, limits });
-  return decideInstructionCounter(point.cpu, point.limits, perf);
+function decide(cpu: Record<string, unknown>, perf: typeof pmu, limits: Record<string, unknown> = {}, checkpoint: Record<string, unknown> = {}) {
+  return decideInstructionCounter(normalizePoint({ guest: { program: 'hello' }, cpu, limits, checkpoint }), perf);
 }
 
 describe('instruction counter decision', () => {
@@ -47,6 +46,15 @@ describe('instruction counter decision', () => {
     expect(decide({}, noPmu, { maxInsts: 1000 })).toMatchObject({ ok: false, field: ['limits', 'maxInsts'], message: expect.stringContaining('this host has no PMU') });
     expect(decide({ instructionCounter: 'none' }, pmu, { maxInsts: 1000 })).toMatchObject({ ok: false, message: expect.stringContaining('this file turns counting off') });
     expect(decide({ instructionCounter: 'singlestep' }, noPmu, { maxInsts: 1000 })).toMatchObject({ ok: true });
+  });
+
+  it('checkpoint.atInsts without any counter is an error, at its key', () => {
+    expect(decide({}, noPmu, {}, { atInsts: 500 })).toMatchObject({
+      ok: false,
+      field: ['checkpoint', 'atInsts'],
+      message: 'checkpoint.atInsts needs an instruction counter, and this host has no PMU: set cpu.instructionCounter: singlestep',
+    });
+    expect(decide({ instructionCounter: 'singlestep' }, noPmu, {}, { atInsts: 500 })).toMatchObject({ ok: true, counter: 'singlestep' });
   });
 
 });

@@ -192,6 +192,8 @@ void writeManifest(const std::string& dir, const MachineParts& m, const std::str
   w.value(m.cpu.now());
   w.key("ticksSinceStart");
   w.value(m.cpu.ticksSinceStart());
+  w.key("committedInsts");
+  w.value(m.cpu.counters().committedInsts);
   w.key("platform");
   w.value(m.platform);
   w.key("cpus");
@@ -234,7 +236,7 @@ std::string writeCheckpoint(const std::string& parent, const MachineParts& m, co
   parts.push_back(writeMemoryImage(tmp, m.memory));
   parts.push_back(writePart(tmp, "machine", machineRecord(m)));
   StateWriter vcpu;
-  encodeVcpuState(vcpu, captureVcpuState(m.vcpu, m.kvm));
+  encodeVcpuState(vcpu, captureVcpuState(m.vcpu, m.kvm, m.kernelIrqchip));
   parts.push_back(writePart(tmp, "vcpu0", vcpu.bytes()));
   StateWriter cpu;
   m.cpu.saveState(cpu);
@@ -265,6 +267,9 @@ void restoreCheckpoint(const RestoreSource& source, MachineParts& m) {
     StateReader in(bytes, "vCPU 0 state");
     VcpuState state = decodeVcpuState(in);
     in.finish();
+    if (state.lapic.has_value() != m.kernelIrqchip)
+      throw CoreError("checkpoint-incompatible", std::string("the checkpoint was taken ") + (m.kernelIrqchip ? "without" : "with") +
+                                                     " the in-kernel irqchip; this run has machine.irqchip: " + (m.kernelIrqchip ? "kernel" : "user"));
     if (state.xsave.size() != m.vcpu.xsaveSize())
       throw CoreError("checkpoint-corrupt", "vCPU 0 state: an XSAVE area of " + std::to_string(state.xsave.size()) + " bytes, not " +
                                                 std::to_string(m.vcpu.xsaveSize()));

@@ -64,10 +64,11 @@ struct MachineParts {
   std::vector<kvm_cpuid_entry2> cpuid;  // as the vCPU was given it
   std::string platform;                 // "runtime", "pc" or "se": which devices it has
   KernelCounters& kernel;
+  bool kernelIrqchip = false;           // the vCPU has an in-kernel LAPIC to keep
 };
 
 // Writes <parent>/cpt.<simulated tick>/ and returns its path. `reason` says
-// what asked ("m5-checkpoint", "at-ticks"); the manifest records it.
+// what asked ("m5-checkpoint", "at-ticks", "at-insts"); the manifest records it.
 std::string writeCheckpoint(const std::string& parent, const MachineParts& machine, const std::string& reason);
 
 // A checkpoint to start from, its manifest read (and checked) by the caller.
@@ -81,6 +82,7 @@ struct RestoreSource {
 struct CheckpointConfig {
   std::string dir;  // where cpt.<tick> folders go
   uint64_t atTicks = 0;  // 0: none
+  uint64_t atInsts = 0;  // 0: none; needs an instruction counter
   bool onGuestRequest = true;
   RestoreSource restore;  // dir empty: boot the guest instead
   bool stopAfter = false;  // end the run (ok, exit cause "checkpoint") once one is written: a warm-up

@@ -45,7 +45,8 @@ void KvmCpu::countInstructions() {
 }
 
 void KvmCpu::takeCheckpoint() {
-  checkpointWanted_ = false;
+  std::string reason = std::move(checkpointReason_);
+  checkpointReason_.clear();
   if (!takeCheckpoint_) {
     requestStop(RunOutcome{false, "unsupported-m5op", "a checkpoint was asked for, and this machine cannot take one", -1});
     return;
@@ -53,7 +54,7 @@ void KvmCpu::takeCheckpoint() {
   completePendingAccess();
   countInstructions();
   try {
-    takeCheckpoint_();
+    takeCheckpoint_(reason);
   } catch (const CoreError& e) {
     requestStop(RunOutcome{false, e.code(), "taking a checkpoint: " + std::string(e.what()), -1});
   }
@@ -174,7 +175,14 @@ RunOutcome KvmCpu::run() {
       std::unique_lock<std::mutex> lock = lockDevices();
       events_.serviceDue();
     }
-    if (checkpointWanted_ && !stopping()) takeCheckpoint();
+    if (checkpointAtInsts_ != 0) {
+      countInstructions();
+      if (counters_.committedInsts >= checkpointAtInsts_) {
+        checkpointAtInsts_ = 0;
+        requestCheckpoint("at-insts");
+      }
+    }
+    if (!checkpointReason_.empty() && !stopping()) takeCheckpoint();
     if (stopping() || limitReached()) break;
     if (halted_) {
       if (!interrupts_.anyPending()) {

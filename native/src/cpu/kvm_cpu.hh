@@ -9,6 +9,7 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <string>
 
 #include "cpu/cpu_group.hh"
 #include "cpu/cpu_stats.hh"
@@ -85,8 +86,11 @@ class KvmCpu {
   // carried out at the top of the run loop, once the exit that asked is
   // complete: no IO or MMIO is half done then, so the vCPU's state is whole.
   // `take` captures the machine; what it throws fails the run.
-  void onCheckpoint(std::function<void()> take) { takeCheckpoint_ = std::move(take); }
-  void requestCheckpoint() { checkpointWanted_ = true; }
+  void onCheckpoint(std::function<void(const std::string& reason)> take) { takeCheckpoint_ = std::move(take); }
+  void requestCheckpoint(std::string reason) { checkpointReason_ = std::move(reason); }
+  // Asks for one when committedInsts reaches `count` (exactly under
+  // single-step, at the next exit with perf); 0 cancels.
+  void checkpointAtInsts(uint64_t count) { checkpointAtInsts_ = count; }
   // The model's own part: counters, simulated time, pending interrupts.
   void saveState(StateWriter& out) const;
   // Into a CPU not yet run, before the devices (whose events need the clock).
@@ -153,8 +157,9 @@ class KvmCpu {
   bool exitedSinceKick_ = true;
   State state_ = State::Running;
   std::optional<RunOutcome> stop_;
-  std::function<void()> takeCheckpoint_;
-  bool checkpointWanted_ = false;
+  std::function<void(const std::string&)> takeCheckpoint_;
+  std::string checkpointReason_;  // non-empty: a checkpoint is wanted
+  uint64_t checkpointAtInsts_ = 0;
   // Halted (HLT with interrupts on) and waiting for an interrupt: the vCPU
   // is not entered until one is pending.
   bool halted_ = false;

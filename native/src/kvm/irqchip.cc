@@ -68,4 +68,36 @@ void KernelIrqchip::setLevel(uint32_t gsi, bool level) {
   check(::ioctl(vmFd_, KVM_IRQ_LINE, &line), "KVM_IRQ_LINE");
 }
 
+namespace {
+constexpr uint32_t kChips[] = {KVM_IRQCHIP_PIC_MASTER, KVM_IRQCHIP_PIC_SLAVE, KVM_IRQCHIP_IOAPIC};
+}  // namespace
+
+void KernelIrqchip::saveState(StateWriter& out) const {
+  out.put<uint32_t>(1);
+  for (uint32_t id : kChips) {
+    kvm_irqchip chip{};
+    chip.chip_id = id;
+    check(::ioctl(vmFd_, KVM_GET_IRQCHIP, &chip), "KVM_GET_IRQCHIP");
+    out.put(chip);
+  }
+  kvm_pit_state2 pit{};
+  check(::ioctl(vmFd_, KVM_GET_PIT2, &pit), "KVM_GET_PIT2");
+  out.put(pit);
+}
+
+void KernelIrqchip::loadState(StateReader& in) {
+  uint32_t version = in.get<uint32_t>();
+  if (version != 1) throw CoreError("checkpoint-corrupt", "interrupt controller state version " + std::to_string(version) + ", this build reads 1");
+  kvm_irqchip chips[3];
+  for (size_t i = 0; i < 3; ++i) {
+    chips[i] = in.get<kvm_irqchip>();
+    if (chips[i].chip_id != kChips[i])
+      throw CoreError("checkpoint-corrupt", "interrupt controller state: chip " + std::to_string(chips[i].chip_id) + " where " + std::to_string(kChips[i]) + " belongs");
+  }
+  kvm_pit_state2 pit = in.get<kvm_pit_state2>();
+  // Read whole before any is set: a damaged record changes nothing.
+  for (kvm_irqchip& chip : chips) check(::ioctl(vmFd_, KVM_SET_IRQCHIP, &chip), "KVM_SET_IRQCHIP");
+  check(::ioctl(vmFd_, KVM_SET_PIT2, &pit), "KVM_SET_PIT2");
+}
+
 }  // namespace kx

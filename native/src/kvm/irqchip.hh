@@ -7,6 +7,7 @@
 
 #include "kvm/vm.hh"
 #include "sim/irq_line.hh"
+#include "sim/state_codec.hh"
 
 namespace kx {
 
@@ -19,6 +20,12 @@ class KernelIrqchip {
   // Drives a GSI's input level (KVM_IRQ_LINE); the routing decides which
   // controller pins it reaches.
   void setLevel(uint32_t gsi, bool level);
+
+  // A checkpoint of the controllers KVM keeps for the whole VM: both PICs,
+  // the IOAPIC (its redirection table and pin levels) and the PIT. Each
+  // vCPU's LAPIC goes with that vCPU (vcpu_state.hh).
+  void saveState(StateWriter& out) const;
+  void loadState(StateReader& in);
 
   static constexpr uint32_t kIoapicPins = 24;
 

@@ -193,6 +193,14 @@ void Vcpu::setEvents(const kvm_vcpu_events& events) {
   check(::ioctl(fd_.get(), KVM_SET_VCPU_EVENTS, &events), "KVM_SET_VCPU_EVENTS");
 }
 
+kvm_lapic_state Vcpu::getLapic() const {
+  kvm_lapic_state lapic{};
+  check(::ioctl(fd_.get(), KVM_GET_LAPIC, &lapic), "KVM_GET_LAPIC");
+  return lapic;
+}
+
+void Vcpu::setLapic(const kvm_lapic_state& lapic) { check(::ioctl(fd_.get(), KVM_SET_LAPIC, &lapic), "KVM_SET_LAPIC"); }
+
 kvm_mp_state Vcpu::getMpState() const {
   kvm_mp_state state{};
   check(::ioctl(fd_.get(), KVM_GET_MP_STATE, &state), "KVM_GET_MP_STATE");

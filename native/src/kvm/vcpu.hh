@@ -73,6 +73,9 @@ class Vcpu {
   void setXcrs(const kvm_xcrs& xcrs);
   kvm_vcpu_events getEvents() const;
   void setEvents(const kvm_vcpu_events& events);
+  // The in-kernel LAPIC's registers (machine.irqchip: kernel only).
+  kvm_lapic_state getLapic() const;
+  void setLapic(const kvm_lapic_state& lapic);
   kvm_mp_state getMpState() const;
   void setMpState(const kvm_mp_state& state);
   // XCR0: the state components XSAVE-enabled code may use (x87, SSE, AVX, ...).

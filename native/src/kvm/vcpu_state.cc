@@ -48,7 +48,7 @@ void applyMsrs(Vcpu& vcpu, const std::vector<std::pair<uint32_t, uint64_t>>& msr
 
 }  // namespace
 
-VcpuState captureVcpuState(const Vcpu& vcpu, const KvmDevice& kvm) {
+VcpuState captureVcpuState(const Vcpu& vcpu, const KvmDevice& kvm, bool lapic) {
   VcpuState s;
   s.regs = vcpu.getRegs();
   s.sregs = vcpu.getSregs();
@@ -58,6 +58,7 @@ VcpuState captureVcpuState(const Vcpu& vcpu, const KvmDevice& kvm) {
   s.events = vcpu.getEvents();
   s.mpState = vcpu.getMpState();
   s.msrs = vcpu.readableMsrs(kvm.msrIndexList());
+  if (lapic) s.lapic = vcpu.getLapic();
   return s;
 }
 
@@ -67,6 +68,7 @@ void applyVcpuState(Vcpu& vcpu, const VcpuState& s) {
   vcpu.setXcrs(s.xcrs);
   vcpu.setSregs(s.sregs);
   applyMsrs(vcpu, s.msrs);
+  if (s.lapic) vcpu.setLapic(*s.lapic);
   vcpu.setEvents(s.events);
   vcpu.setMpState(s.mpState);
   vcpu.setDebugRegs(s.debugRegs);
@@ -86,6 +88,8 @@ void encodeVcpuState(StateWriter& out, const VcpuState& s) {
     out.put<uint32_t>(index);
     out.put<uint64_t>(value);
   }
+  out.put<uint8_t>(s.lapic.has_value());
+  if (s.lapic) putStruct(out, *s.lapic);
 }
 
 VcpuState decodeVcpuState(StateReader& in) {
@@ -108,6 +112,9 @@ VcpuState decodeVcpuState(StateReader& in) {
     uint32_t index = in.get<uint32_t>();
     s.msrs.emplace_back(index, in.get<uint64_t>());
   }
+  uint8_t lapic = in.get<uint8_t>();
+  if (lapic > 1) throw CoreError("checkpoint-corrupt", "vCPU LAPIC flag " + std::to_string(lapic));
+  if (lapic) s.lapic = getStruct<kvm_lapic_state>(in, "LAPIC");
   return s;
 }
 

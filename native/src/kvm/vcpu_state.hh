@@ -8,6 +8,7 @@
 #include <linux/kvm.h>
 
 #include <cstdint>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -26,12 +27,14 @@ struct VcpuState {
   kvm_vcpu_events events{};
   kvm_mp_state mpState{};
   std::vector<std::pair<uint32_t, uint64_t>> msrs;
+  std::optional<kvm_lapic_state> lapic;  // with the in-kernel irqchip
 };
 
-VcpuState captureVcpuState(const Vcpu& vcpu, const KvmDevice& kvm);
+// `lapic`: the VM has the in-kernel irqchip, so the vCPU has a LAPIC to keep.
+VcpuState captureVcpuState(const Vcpu& vcpu, const KvmDevice& kvm, bool lapic);
 // In the order QEMU restores a vCPU: registers and FPU state before the
 // special registers, MSRs after them (EFER and the APIC base need the
-// modes set), events and the MP state last.
+// modes set), the LAPIC once its base is, events and the MP state last.
 void applyVcpuState(Vcpu& vcpu, const VcpuState& state);
 
 void encodeVcpuState(StateWriter& out, const VcpuState& state);
