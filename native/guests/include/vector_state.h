@@ -93,4 +93,35 @@ static inline int vector_state_level(uint64_t *xcr0_out) {
   return ((b >> 16) & 1) && (xcr0 & 0xe6) == 0xe6 ? 2 : 1;
 }
 
+/* The whole program, for a runtime with a printf-like PRINT (the FS runtime's
+ * kx_printf, or libc's printf): checks what the CPU offers, runs the ymm or
+ * zmm form, and reports. Exit status 1 when a lane changed. */
+#define VECTOR_STATE_MAIN(PRINT)                                                                            \
+  static struct vector_state v;                                                                             \
+  int main(void) {                                                                                          \
+    uint64_t xcr0;                                                                                          \
+    int level = vector_state_level(&xcr0);                                                                  \
+    if (level == 0) {                                                                                       \
+      PRINT("avx-state: no AVX here (xcr0 %lx)\n", (unsigned long)xcr0);                                   \
+      return 0;                                                                                             \
+    }                                                                                                       \
+    vector_state_pattern(&v);                                                                               \
+    if (level == 1) vector_state_ymm(&v);                                                                   \
+    else vector_state_zmm(&v);                                                                              \
+    const char *name = level == 1 ? "ymm" : "zmm";                                                          \
+    int reg, lane;                                                                                          \
+    if (!vector_state_kept(&v, level == 1 ? 16 : 32, level == 1 ? 4 : 8, &reg, &lane)) {                    \
+      PRINT("avx-state: %s%d lane %d is %lx, expected %lx\n", name, reg, lane, (unsigned long)v.seen[reg][lane], \
+            (unsigned long)v.expected[reg][lane]);                                                          \
+      return 1;                                                                                             \
+    }                                                                                                       \
+    for (int k = 1; level == 2 && k < 8; k++)                                                               \
+      if (v.masks_seen[k] != v.masks[k]) {                                                                  \
+        PRINT("avx-state: k%d is %x, expected %x\n", k, v.masks_seen[k], v.masks[k]);                      \
+        return 1;                                                                                           \
+      }                                                                                                     \
+    PRINT(level == 1 ? "avx-state: ymm0-15 kept\n" : "avx-state: zmm0-31 and k1-k7 kept\n");              \
+    return 0;                                                                                               \
+  }
+
 #endif
