@@ -1,13 +1,13 @@
 // checkpoint.warmup: the guest runs once, before the sweep, to its first
 // checkpoint and stops there; every run of the sweep then starts from that
 // checkpoint. The warm-up's folder is named by a hash of what the checkpoint
-// holds (the guest, its machine and devices, SE mode's process, and what
-// triggers the checkpoint; not cpu, limits or stats, which the runs may
-// vary), so an unchanged guest reuses it: later runs, --resume, and every
+// holds (the guest and the files it starts from, its machine and devices,
+// SE mode's settings, and what triggers the checkpoint; not cpu, limits or
+// stats, which the runs may vary), so an unchanged guest reuses it: later runs, --resume, and every
 // shard given the same --warmup-dir (by default the output folder). Shards that start together take turns
 // on its lock: the first runs the warm-up, the others wait and reuse it.
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,17 +16,39 @@ import type { ExperimentPlan } from '../config/load-experiment.js';
 import { EnvironmentError } from '../errors.js';
 import { OutputLock } from '../results/output-lock.js';
 import { outputsOf } from '../results/outputs.js';
-import { runSpecOf, type RunContext } from '../sweep/runs.js';
+import { fromExperimentFile, imagePathOf, multibootModules, runSpecOf, seFiles, type RunContext } from '../sweep/runs.js';
 import type { RunResult, RunSpec } from '../types.js';
 
 /** How long a shard waits between looks at a warm-up another one holds. */
 const LOCK_POLL_MS = 1000;
 
-/** The folder of this plan's warm-up checkpoint: <base>/<name>.warmup/<hash of what it holds>. */
+/** What a host file the guest starts from is: its content for the program or image and the modules, size and time for the rest. */
+function fileIdentity(path: string, content: boolean): string {
+  try {
+    if (content) return createHash('sha256').update(readFileSync(path)).digest('hex');
+    const st = statSync(path);
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return 'missing';
+  }
+}
+
+/**
+ * The folder of this plan's warm-up checkpoint: <base>/<name>.warmup/<hash of
+ * what it holds>. The hash covers the configuration and the files the guest
+ * starts from, so a rebuilt program, a changed module or an edited input file
+ * makes a new warm-up instead of restoring a stale one.
+ */
 export function warmupFolder(plan: ExperimentPlan, base: string): string {
   const [first] = plan.points();
   const { guest, machine, devices, se, checkpoint } = first.normalized;
-  const holds = JSON.stringify({ guest, machine, devices, se, atTicks: checkpoint.atTicks, onGuestRequest: checkpoint.onGuestRequest });
+  const files = [
+    fileIdentity(imagePathOf(plan, first), true),
+    ...multibootModules(plan, first).map((m) => fileIdentity(m.path, true)),
+    ...seFiles(plan, first).map((f) => `${f.guest}=${fileIdentity(f.host, false)}`),
+    ...(guest.stdin === undefined ? [] : [fileIdentity(fromExperimentFile(plan, guest.stdin), true)]),
+  ];
+  const holds = JSON.stringify({ guest, machine, devices, se, atTicks: checkpoint.atTicks, atInsts: checkpoint.atInsts, onGuestRequest: checkpoint.onGuestRequest, files });
   return join(outputsOf(base, plan.name).warmup, createHash('sha256').update(holds).digest('hex').slice(0, 16));
 }
 

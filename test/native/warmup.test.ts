@@ -1,7 +1,7 @@
 // checkpoint.warmup: the guest runs once to its checkpoint, and every run of
 // the sweep starts there; later invocations and concurrent shards reuse that
 // one checkpoint instead of warming up again.
-import { readdir, readFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readResultsCsv } from '../../src/results/read-csv.js';
@@ -69,5 +69,18 @@ describe.skipIf(!HAS_KVM)('checkpoint.warmup', { timeout: KVM_TEST_TIMEOUT_MS },
     const result = await cli(['validate', 'e.yaml'], { cwd: dir });
     expect(result.exitCode).toBe(2);
     expect(String(result.all)).toMatch(/e\.yaml:6:3: checkpoint\.warmup starts every run from one checkpoint, so the sweep may vary only cpu, limits and stats; guest\.argv would change the machine the checkpoint holds/);
+  });
+
+  it('a rebuilt program makes a new warm-up instead of restoring the old one', async () => {
+    const dir = await workspace({});
+    await copyFile(seBinary('m5ops-roi', 'glibc-static'), join(dir, 'prog'));
+    await writeFile(join(dir, 'e.yaml'), EXPERIMENT.replace(seBinary('m5ops-roi', 'glibc-static'), 'prog'));
+    expect((await cli(['run', 'e.yaml', '-o', 'out', '--quiet'], { cwd: dir })).exitCode).toBe(0);
+    // Another build of the same program at the same path.
+    await copyFile(seBinary('m5ops-roi', 'glibc-dynamic'), join(dir, 'prog'));
+    const again = await cli(['run', 'e.yaml', '-o', 'out'], { cwd: dir });
+    expect(again.exitCode, String(again.all)).toBe(0);
+    expect(String(again.all)).toContain('warm-up run to the first checkpoint');
+    expect(await warmupCheckpoints(join(dir, 'out'))).toHaveLength(2);
   });
 });
