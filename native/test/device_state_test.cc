@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "recording_handlers.hh"
 #include "devices/cmos_rtc.hh"
 #include "devices/fw_cfg.hh"
 #include "devices/hypercall_port.hh"
@@ -76,10 +77,7 @@ void expectDamageRefused(const Bytes& record, const std::function<std::unique_pt
 enum : uint64_t { kData = 0, kIer = 1, kIir = 2, kLcr = 3, kMcr = 4, kLsr = 5, kMsr = 6, kScratch = 7 };
 constexpr uint8_t kEtbei = 0x02;
 
-struct RecordingLine : IrqLine {
-  std::vector<bool> levels;
-  void set(bool level) override { levels.push_back(level); }
-};
+using test::RecordingLine;
 
 // Every register, the divisor latch included; the same accesses on either
 // device, so the reads may have effects (IIR acknowledges THRE).
@@ -304,10 +302,7 @@ TEST_CASE("m5ops: calls and work_begin/work_end counts survive") {
 
 // ---- isa-debug-exit ----
 
-struct RecordingExit : DebugExitHandler {
-  std::vector<uint32_t> codes;
-  void debugExit(uint32_t code) override { codes.push_back(code); }
-};
+using test::RecordingExit;
 
 TEST_CASE("isa-debug-exit: the exit count and last code survive") {
   RecordingExit handler;
@@ -467,10 +462,7 @@ TEST_CASE("PCI: the address register and counters survive") {
 
 // ---- i8042 ----
 
-struct RecordingReset : I8042ResetHandler {
-  int resets = 0;
-  void resetRequested() override { ++resets; }
-};
+using test::RecordingReset;
 
 TEST_CASE("i8042: a command waiting for its data byte survives, and the counters") {
   RecordingReset handler;

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "recording_handlers.hh"
 #include "devices/bus.hh"
 #include "devices/cmos_rtc.hh"
 #include "devices/fw_cfg.hh"
@@ -31,10 +32,7 @@ uint64_t stat(const Device& device, const std::string& name) {
 
 // ---- isa-debug-exit ----
 
-struct RecordingExit : DebugExitHandler {
-  std::vector<uint32_t> codes;
-  void debugExit(uint32_t code) override { codes.push_back(code); }
-};
+using test::RecordingExit;
 
 TEST_CASE("isa-debug-exit: a write of v ends the run with (v << 1) | 1") {
   RecordingExit handler;
@@ -328,10 +326,7 @@ TEST_CASE("PCI: the address register takes only 32-bit writes and reads back by 
 
 // ---- i8042 ----
 
-struct RecordingReset : I8042ResetHandler {
-  int resets = 0;
-  void resetRequested() override { ++resets; }
-};
+using test::RecordingReset;
 
 TEST_CASE("i8042: no data, status 0; command 0xfe resets") {
   RecordingReset handler;

@@ -102,6 +102,12 @@ void loadCalls(Process& p, const std::vector<uint8_t>& bytes) {
   in.finish();
 }
 
+// A whole saved process into `p`, as a restore does.
+void load(Process& p, const Saved& saved) {
+  loadSpace(p, saved.space);
+  loadCalls(p, saved.calls);
+}
+
 // The run folder of the original (scratch, out) and of the restored process
 // (scratch2, out2), which share the read-only /data.
 struct Runs {
@@ -243,8 +249,7 @@ TEST_CASE("se checkpoint: a restored process goes on exactly as the original") {
     Saved saved = save(a);
     Process b(runs.config("scratch2", "out2"));
     runs.restoreFiles(a, b);
-    loadSpace(b, saved.space);
-    loadCalls(b, saved.calls);
+    load(b, saved);
     // Nothing was lost or added: the restored process saves the same record.
     CHECK(save(b) == saved);
     CHECK(runs.tree.read("scratch2/out.txt") == "hello ");  // opened again, not truncated
@@ -283,8 +288,7 @@ TEST_CASE("se checkpoint: loading replaces what the set-up made, and a fresh pro
   Saved saved = save(a);
   Process b(runs.config("scratch2", "out2"));
   runs.restoreFiles(a, b);
-  loadSpace(b, saved.space);
-  loadCalls(b, saved.calls);
+  load(b, saved);
   CHECK(save(b) == saved);
   // One device window, not two; the heap starts where it did.
   CHECK(b.space.mappings().size() == a.space.mappings().size());

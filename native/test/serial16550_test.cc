@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "recording_handlers.hh"
 #include "devices/serial16550.hh"
 
 namespace kx {
@@ -14,11 +15,7 @@ namespace {
 enum : uint64_t { kData = 0, kIer = 1, kIir = 2, kFcr = 2, kLcr = 3, kMcr = 4, kLsr = 5 };
 constexpr uint8_t kEtbei = 0x02;
 
-struct RecordingLine : IrqLine {
-  std::vector<bool> levels;
-  void set(bool level) override { levels.push_back(level); }
-  bool high() const { return !levels.empty() && levels.back(); }
-};
+using test::RecordingLine;
 
 uint64_t stat(const Device& device, const std::string& name) {
   for (const auto& [key, value] : device.stats())
