@@ -84,7 +84,8 @@
         "native/src/checkpoint/memory_image.cc",
         "native/src/checkpoint/manifest_json.cc",
         "native/src/checkpoint/machine_checkpoint.cc",
-        "native/src/checkpoint/folder_archive.cc"
+        "native/src/checkpoint/folder_archive.cc",
+        "native/src/checkpoint/host_record.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")", "native/src"],
       "defines": ["NAPI_VERSION=9", "NAPI_CPP_EXCEPTIONS"],

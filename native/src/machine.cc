@@ -231,11 +231,9 @@ void checkMachineShape(const MachineConfig& config, bool pc) {
                                           " needs machine.irqchip: kernel (the other vCPUs start through their LAPICs' INIT and SIPI)");
   if (config.cpus > 1 && config.dumpEveryTicks != 0)
     throw CoreError("machine-config", "stats.dumpEvery is not supported with machine.cpus > 1 yet");
-  if ((config.checkpoint.restoring() || config.checkpoint.atTicks != 0 || config.checkpoint.atInsts != 0) && config.cpus > 1)
-    throw CoreError("machine-config", "checkpoints are not supported with machine.cpus > 1 yet");
+  if (config.cpus > 1 && config.checkpoint.atInsts != 0)
+    throw CoreError("machine-config", "checkpoint.atInsts counts one vCPU's instructions: use checkpoint.atTicks with machine.cpus > 1");
 }
-
-bool takesCheckpoints(const MachineConfig& config) { return config.cpus == 1; }
 
 }  // namespace
 
@@ -329,19 +327,21 @@ MachineResult runMachine(const MachineConfig& config) {
   std::vector<StatePart> states;
   if (irqchip)
     states.push_back({"irqchip", [&](StateWriter& out) { irqchip->saveState(out); }, [&](StateReader& in) { irqchip->loadState(in); }});
-  MachineParts parts{kvm, vm, vcpu, cpu, memory, all, {{"console", config.consolePath, console.get()}}, "", states, bootCpuid,
-                     pc ? "pc" : "runtime", kernel, config.kernelIrqchip};
-  std::optional<Checkpoints> checkpoints;
-  if (takesCheckpoints(config)) checkpoints.emplace(config.checkpoint, parts, actions, result);
-
-  PeriodicDumps periodicDumps(cpu, config.dumpEveryTicks, params.clock, result.series);
-
+  // The other vCPUs' models are built (and wait) before the checkpoint is restored into them.
   std::optional<SecondaryCpus> others;
+  MachineParts parts{kvm, vm, {&vcpu}, {&cpu}, memory, all, {{"console", config.consolePath, console.get()}}, "", states, bootCpuid,
+                     pc ? "pc" : "runtime", kernel, config.kernelIrqchip};
   if (group) {
     std::vector<Vcpu*> aps;
     for (size_t i = 1; i < vcpus.size(); ++i) aps.push_back(vcpus[i].get());
     others.emplace(aps, io, mmio, params, *group);
+    parts.vcpus.insert(parts.vcpus.end(), aps.begin(), aps.end());
+    parts.cpus.insert(parts.cpus.end(), others->cpus().begin(), others->cpus().end());
   }
+  Checkpoints checkpoints(config.checkpoint, parts, actions, result);
+
+  PeriodicDumps periodicDumps(cpu, config.dumpEveryTicks, params.clock, result.series);
+
   runAndReport(cpu, kernel, params.clock, result, others ? &*others : nullptr);
   result.deviceStats = collectDeviceStats(all);
   if (pc && result.outcome.guestStatus >= 0) result.deviceStats.emplace_back("exitCode", result.outcome.guestStatus);

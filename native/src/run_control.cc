@@ -43,7 +43,7 @@ void RunControl::m5Fail(uint64_t code) {
 void RunControl::m5Checkpoint() {
   if (ignoreCheckpoints_) return;
   if (!checkpoint_) {
-    m5Unsupported("m5 checkpoint (0x43): this machine takes no checkpoints yet (SE mode, machine.cpus > 1 or machine.irqchip: kernel)");
+    m5Unsupported("m5 checkpoint (0x43): this machine takes no checkpoints");
     return;
   }
   checkpoint_();
@@ -75,7 +75,7 @@ void PeriodicDumps::fire() {
 
 Checkpoints::Checkpoints(const CheckpointConfig& config, MachineParts& parts, RunControl& control, MachineResult& result)
     : config_(config), parts_(parts), result_(result) {
-  KvmCpu& cpu = parts.cpu;
+  KvmCpu& cpu = parts.bootCpu();
   if (config.restoring()) {
     double start = monotonicSeconds();
     restoreCheckpoint(config.restore, parts);
@@ -85,7 +85,7 @@ Checkpoints::Checkpoints(const CheckpointConfig& config, MachineParts& parts, Ru
     double start = monotonicSeconds();
     result_.checkpoints.push_back(writeCheckpoint(config_.dir, parts_, reason));
     result_.checkpointSeconds += monotonicSeconds() - start;
-    if (config_.stopAfter) parts_.cpu.requestStop(RunOutcome{true, "checkpoint", "", -1});
+    if (config_.stopAfter) parts_.bootCpu().requestStop(RunOutcome{true, "checkpoint", "", -1});
   });
   if (config.onGuestRequest)
     control.onCheckpointRequest([&cpu] { cpu.requestCheckpoint("m5-checkpoint"); });
@@ -113,6 +113,7 @@ CpuParams hostCpuParams(const CpuParams& configured, double tscHz, const std::st
 void runAndReport(KvmCpu& cpu, const KernelCounters& kernel, const ClockParams& clock, MachineResult& result,
                   SecondaryCpus* others) {
   double start = monotonicSeconds();
+  if (others) others->start();
   result.outcome = cpu.run();
   std::vector<CpuCounters> perCpu{cpu.counters()};
   if (others)

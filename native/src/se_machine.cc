@@ -430,7 +430,7 @@ MachineResult runSeMachine(const SeConfig& config) {
                       syscalls.loadState(in);
                       clock.setCallsNs(in.get<uint64_t>());
                     }};
-  MachineParts parts{kvm, vm, vcpu, cpu, memory, {&m5ops, &syscallPort},
+  MachineParts parts{kvm, vm, {&vcpu}, {&cpu}, memory, {&m5ops, &syscallPort},
                      {{"stdout", config.stdoutPath, nullptr}, {"stderr", stderrPath, nullptr}, {"trace", config.tracePath, nullptr}},
                      config.scratchDir, {processState}, cpuid, "se", kernel};
   Checkpoints checkpoints(config.checkpoint, parts, control, result);

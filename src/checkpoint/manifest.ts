@@ -7,9 +7,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const CHECKPOINT_FORMAT = 'kvm-experiments checkpoint';
-export const CHECKPOINT_VERSION = 1;
-/** The parts every checkpoint has, each named once, and those of each platform. */
-const REQUIRED_PARTS = ['memory', 'machine', 'vcpu0', 'cpu0', 'devices', 'kernel'];
+export const CHECKPOINT_VERSION = 2;
+/** The parts every checkpoint has, each named once, and those of each platform; and a vcpu<N> and cpu<N> per vCPU. */
+const REQUIRED_PARTS = ['memory', 'machine', 'devices', 'kernel'];
 const PLATFORM_PARTS: Record<CheckpointManifest['platform'], string[]> = {
   runtime: ['console'],
   pc: ['console'],
@@ -31,6 +31,8 @@ export interface CheckpointManifest {
   ticksSinceStart: number;
   platform: 'runtime' | 'pc' | 'se';
   memoryBytes: number;
+  /** The machine's vCPUs (machine.cpus). */
+  cpus: number;
   parts: CheckpointPart[];
 }
 
@@ -72,6 +74,9 @@ export function readCheckpointManifest(path: string): CheckpointManifest {
     if (size !== p.bytes) throw bad(`part ${p.name}: ${p.file} has ${size} bytes, the manifest says ${p.bytes} (truncated or replaced)`);
     return { name: p.name, file: p.file, bytes: p.bytes, sha256: p.sha256 };
   });
-  for (const name of [...REQUIRED_PARTS, ...PLATFORM_PARTS[data.platform as CheckpointManifest['platform']]]) if (parts.filter((p) => p.name === name).length !== 1) throw bad(`the part "${name}" is missing or listed twice`);
-  return { dir, reason: String(data.reason), simTicks: data.simTicks, ticksSinceStart: data.ticksSinceStart, platform: data.platform, memoryBytes: data.memoryBytes, parts };
+  // Two parts per vCPU bound the count before it sizes anything.
+  if (!isCount(data.cpus) || data.cpus < 1 || 2 * data.cpus > parts.length) throw bad(`cpus ${JSON.stringify(data.cpus)} is not this checkpoint's vCPU count`);
+  const vcpuParts = Array.from({ length: data.cpus }, (_, i) => [`vcpu${i}`, `cpu${i}`]).flat();
+  for (const name of [...REQUIRED_PARTS, ...vcpuParts, ...PLATFORM_PARTS[data.platform as CheckpointManifest['platform']]]) if (parts.filter((p) => p.name === name).length !== 1) throw bad(`the part "${name}" is missing or listed twice`);
+  return { dir, reason: String(data.reason), simTicks: data.simTicks, ticksSinceStart: data.ticksSinceStart, platform: data.platform, memoryBytes: data.memoryBytes, cpus: data.cpus, parts };
 }

@@ -162,6 +162,8 @@ function restoreProblems(plans: ExperimentPlan[]): string[] {
         problems.push(`${where}: the checkpoint is of a ${manifest.platform} machine; this experiment's guest makes a ${plan.platform} one`);
       if (manifest.memoryBytes !== guest.memory)
         problems.push(`${where}: the checkpointed guest had ${manifest.memoryBytes} bytes of memory; guest.memory is ${guest.memory}`);
+      if (manifest.cpus !== point.normalized.machine.cpus)
+        problems.push(`${where}: the checkpointed machine had ${manifest.cpus} vCPUs; machine.cpus is ${point.normalized.machine.cpus}`);
     }
   }
   return [...new Set(problems)];

@@ -93,9 +93,9 @@ const CORPUS: BadConfig[] = [
     problems: ['e.yaml:4:20: checkpoint.dir names one folder, and this experiment has 2 runs: leave it out, and each run keeps its checkpoints in its own folder'],
   },
   {
-    what: 'a checkpoint of two vCPUs',
-    yaml: 'name: e\nguest: { image: k.elf, format: multiboot }\nmachine: { irqchip: kernel, cpus: 2 }\ncheckpoint: { atTicks: 1ms }\n',
-    problems: ['e.yaml:4:13: checkpoints are not supported with machine.cpus > 1 yet'],
+    what: 'a checkpoint at one vCPU\'s instruction count on two',
+    yaml: 'name: e\nguest: { image: k.elf, format: multiboot }\nmachine: { irqchip: kernel, cpus: 2 }\ncheckpoint: { atInsts: 1000 }\n',
+    problems: ["e.yaml:4:24: checkpoint.atInsts counts one vCPU's instructions: use checkpoint.atTicks with machine.cpus > 1"],
   },
   {
     what: 'a restore from a folder that is not there',

@@ -36,7 +36,11 @@ const GUESTS: [string, Record<string, number>][] = [
   ['pio-stream', { count: 20000 }],
   ['mmio-stream', { count: 20000 }],
   ['hypercall', { count: 20000 }],
-  ['irq', { count: 40, period_us: 5000 }],
+  // Its halts count is the host's business too: a vCPU thread descheduled
+  // inside KVM_RUN for a whole period (a loaded CI host) takes two interrupts
+  // in one wake, straight or restored. Halted time is skipped, so a long
+  // period costs nothing and makes that all but impossible.
+  ['irq', { count: 40, period_us: 100000 }],
   ['m5ops', { count: 50 }],
   ['vector-loop', { count: 200000 }],
 ];
@@ -163,7 +167,7 @@ describe.skipIf(!HAS_KVM)('a damaged checkpoint', { timeout: KVM_TEST_TIMEOUT_MS
   it('a truncated part, a wrong version and a missing part are refused before any run, at guest.restore', async () => {
     for (const [damage, message] of [
       [async (cpt: string) => truncate(join(cpt, 'memory.bin'), 100), /part memory: memory\.bin has 100 bytes, the manifest says \d+ \(truncated or replaced\)/],
-      [async (cpt: string) => writeFile(join(cpt, 'manifest.json'), JSON.stringify({ ...(await manifest(cpt)), version: 2 })), /checkpoint version 2; this build reads version 1/],
+      [async (cpt: string) => writeFile(join(cpt, 'manifest.json'), JSON.stringify({ ...(await manifest(cpt)), version: 1 })), /checkpoint version 1; this build reads version 2/],
       [async (cpt: string) => rm(join(cpt, 'vcpu0.bin')), /part vcpu0: vcpu0\.bin is missing/],
     ] as const) {
       const { dir, cpt } = await checkpointCopy();

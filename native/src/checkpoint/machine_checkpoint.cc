@@ -4,12 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 
 #include "checkpoint/manifest_json.hh"
 #include "checkpoint/folder_archive.hh"
+#include "checkpoint/host_record.hh"
 #include "checkpoint/memory_image.hh"
 #include "kvm/vcpu_state.hh"
 #include "sim/core_error.hh"
@@ -20,7 +22,6 @@ namespace {
 
 constexpr uint64_t kMaxStateBytes = 64ull << 20;    // a vCPU's or every device's state: far below this
 constexpr uint64_t kMaxFileBytes = 1ull << 30;  // what a guest printed or wrote into its scratch folder
-constexpr uint64_t kMaxCpuidEntries = 4096;
 
 const PartRecord& partNamed(const RestoreSource& source, const std::string& name) {
   for (const PartRecord& p : source.parts)
@@ -28,55 +29,63 @@ const PartRecord& partNamed(const RestoreSource& source, const std::string& name
   throw CoreError("checkpoint-corrupt", source.dir + ": the manifest lists no part \"" + name + "\"");
 }
 
+// Version 2 added the KVM capabilities and the kernel's release (host_record.hh).
+constexpr uint32_t kMachineRecordVersion = 2;
+
+HostRecord thisHost(const MachineParts& m) { return describeHost(m.kvm, m.cpuid, m.vcpus.front()->xsaveSize()); }
+
 std::vector<uint8_t> machineRecord(const MachineParts& m) {
   StateWriter out;
-  out.put<uint32_t>(1);
-  out.put<uint64_t>(m.cpuid.size());
-  for (const kvm_cpuid_entry2& e : m.cpuid) out.put(e);
-  out.put<uint64_t>(m.vcpu.xsaveSize());
+  out.put<uint32_t>(kMachineRecordVersion);
+  encodeHostRecord(out, thisHost(m));
   out.put(m.vm.getClock());
   return out.bytes();
-}
-
-std::string describeLeaf(const kvm_cpuid_entry2& e) {
-  return "leaf " + hex(e.function) + " subleaf " + hex(e.index) + " (eax " + hex(e.eax) + " ebx " + hex(e.ebx) + " ecx " +
-         hex(e.ecx) + " edx " + hex(e.edx) + ")";
-}
-
-// The guest saw this CPUID; a different CPU would make its saved state (XSAVE
-// components, MSRs, feature checks it made) mean something else.
-void checkCpuid(const std::vector<kvm_cpuid_entry2>& saved, const std::vector<kvm_cpuid_entry2>& here) {
-  auto same = [](const kvm_cpuid_entry2& a, const kvm_cpuid_entry2& b) {
-    return a.function == b.function && a.index == b.index && a.flags == b.flags && a.eax == b.eax && a.ebx == b.ebx &&
-           a.ecx == b.ecx && a.edx == b.edx;
-  };
-  for (size_t i = 0; i < std::max(saved.size(), here.size()); ++i) {
-    if (i < saved.size() && i < here.size() && same(saved[i], here[i])) continue;
-    std::string was = i < saved.size() ? describeLeaf(saved[i]) : "nothing";
-    std::string is = i < here.size() ? describeLeaf(here[i]) : "nothing";
-    throw CoreError("checkpoint-incompatible", "this host's CPUID differs from the one the checkpoint was taken with: entry " +
-                                                   std::to_string(i) + " was " + was + ", here it is " + is +
-                                                   ". Restore on the same CPU model and kernel");
-  }
 }
 
 void restoreMachineRecord(const RestoreSource& source, MachineParts& m) {
   std::vector<uint8_t> bytes = readPart(source.dir, partNamed(source, "machine"), kMaxStateBytes);
   StateReader in(bytes, "machine record");
   uint32_t version = in.get<uint32_t>();
-  if (version != 1) throw CoreError("checkpoint-corrupt", "machine record version " + std::to_string(version) + ", this build reads 1");
-  uint64_t count = in.get<uint64_t>();
-  if (count > kMaxCpuidEntries) throw CoreError("checkpoint-corrupt", "machine record: " + std::to_string(count) + " CPUID entries");
-  std::vector<kvm_cpuid_entry2> cpuid;
-  for (uint64_t i = 0; i < count; ++i) cpuid.push_back(in.get<kvm_cpuid_entry2>());
-  checkCpuid(cpuid, m.cpuid);
-  uint64_t xsave = in.get<uint64_t>();
-  if (xsave != m.vcpu.xsaveSize())
-    throw CoreError("checkpoint-incompatible", "the checkpoint's XSAVE area is " + std::to_string(xsave) + " bytes, this host's " +
-                                                   std::to_string(m.vcpu.xsaveSize()));
+  if (version != kMachineRecordVersion)
+    throw CoreError("checkpoint-corrupt", "machine record version " + std::to_string(version) + ", this build reads " +
+                                              std::to_string(kMachineRecordVersion));
+  checkSameHost(decodeHostRecord(in), thisHost(m));
   kvm_clock_data clock = in.get<kvm_clock_data>();
   in.finish();
   m.vm.setClock(clock);
+}
+
+uint64_t committedInsts(const MachineParts& m) {
+  uint64_t sum = 0;
+  for (const KvmCpu* cpu : m.cpus) sum += cpu->counters().committedInsts;
+  return sum;
+}
+
+// The parts vcpu0, vcpu1, ... say how many vCPUs the checkpointed machine had.
+void checkVcpuCount(const RestoreSource& source, size_t here) {
+  size_t saved = 0;
+  while (std::any_of(source.parts.begin(), source.parts.end(),
+                     [&](const PartRecord& p) { return p.name == "vcpu" + std::to_string(saved); }))
+    ++saved;
+  if (saved != here)
+    throw CoreError("checkpoint-incompatible", "the checkpoint is of a machine with " + std::to_string(saved) +
+                                                   " vCPUs; this one has machine.cpus: " + std::to_string(here));
+}
+
+void restoreVcpu(const RestoreSource& source, size_t index, MachineParts& m) {
+  const std::string name = "vCPU " + std::to_string(index) + " state";
+  std::vector<uint8_t> bytes = readPart(source.dir, partNamed(source, "vcpu" + std::to_string(index)), kMaxStateBytes);
+  StateReader in(bytes, name);
+  VcpuState state = decodeVcpuState(in);
+  in.finish();
+  if (state.lapic.has_value() != m.kernelIrqchip)
+    throw CoreError("checkpoint-incompatible", std::string("the checkpoint was taken ") + (m.kernelIrqchip ? "without" : "with") +
+                                                   " the in-kernel irqchip; this run has machine.irqchip: " + (m.kernelIrqchip ? "kernel" : "user"));
+  Vcpu& vcpu = *m.vcpus[index];
+  if (state.xsave.size() != vcpu.xsaveSize())
+    throw CoreError("checkpoint-corrupt", name + ": an XSAVE area of " + std::to_string(state.xsave.size()) + " bytes, not " +
+                                              std::to_string(vcpu.xsaveSize()));
+  applyVcpuState(vcpu, state);
 }
 
 std::vector<uint8_t> devicesRecord(const std::vector<Device*>& devices) {
@@ -189,15 +198,15 @@ void writeManifest(const std::string& dir, const MachineParts& m, const std::str
   w.key("reason");
   w.value(reason);
   w.key("simTicks");
-  w.value(m.cpu.now());
+  w.value(m.bootCpu().now());
   w.key("ticksSinceStart");
-  w.value(m.cpu.ticksSinceStart());
+  w.value(m.bootCpu().ticksSinceStart());
   w.key("committedInsts");
-  w.value(m.cpu.counters().committedInsts);
+  w.value(committedInsts(m));
   w.key("platform");
   w.value(m.platform);
   w.key("cpus");
-  w.value(1u);
+  w.value(static_cast<uint64_t>(m.cpus.size()));
   w.key("memoryBytes");
   w.value(static_cast<uint64_t>(m.memory.size()));
   w.key("parts");
@@ -229,18 +238,20 @@ void makeFreshDir(const std::string& path) {
 }  // namespace
 
 std::string writeCheckpoint(const std::string& parent, const MachineParts& m, const std::string& reason) {
-  const std::string final = parent + "/cpt." + std::to_string(m.cpu.ticksSinceStart());
+  const std::string final = parent + "/cpt." + std::to_string(m.bootCpu().ticksSinceStart());
   const std::string tmp = final + ".tmp";
   makeFreshDir(tmp);
   std::vector<PartRecord> parts;
   parts.push_back(writeMemoryImage(tmp, m.memory));
   parts.push_back(writePart(tmp, "machine", machineRecord(m)));
-  StateWriter vcpu;
-  encodeVcpuState(vcpu, captureVcpuState(m.vcpu, m.kvm, m.kernelIrqchip));
-  parts.push_back(writePart(tmp, "vcpu0", vcpu.bytes()));
-  StateWriter cpu;
-  m.cpu.saveState(cpu);
-  parts.push_back(writePart(tmp, "cpu0", cpu.bytes()));
+  for (size_t i = 0; i < m.vcpus.size(); ++i) {
+    StateWriter vcpu;
+    encodeVcpuState(vcpu, captureVcpuState(*m.vcpus[i], m.kvm, m.kernelIrqchip));
+    parts.push_back(writePart(tmp, "vcpu" + std::to_string(i), vcpu.bytes()));
+    StateWriter cpu;
+    m.cpus[i]->saveState(cpu);
+    parts.push_back(writePart(tmp, "cpu" + std::to_string(i), cpu.bytes()));
+  }
   parts.push_back(writePart(tmp, "devices", devicesRecord(m.devices)));
   parts.push_back(writePart(tmp, "kernel", kernelRecord(m.kernel)));
   // The states before the files: saving one may flush what a file holds (SE mode's trace).
@@ -261,24 +272,13 @@ std::string writeCheckpoint(const std::string& parent, const MachineParts& m, co
 
 void restoreCheckpoint(const RestoreSource& source, MachineParts& m) {
   restoreMachineRecord(source, m);
+  checkVcpuCount(source, m.vcpus.size());
   readMemoryImage(source.dir, partNamed(source, "memory"), m.memory);
-  {
-    std::vector<uint8_t> bytes = readPart(source.dir, partNamed(source, "vcpu0"), kMaxStateBytes);
-    StateReader in(bytes, "vCPU 0 state");
-    VcpuState state = decodeVcpuState(in);
-    in.finish();
-    if (state.lapic.has_value() != m.kernelIrqchip)
-      throw CoreError("checkpoint-incompatible", std::string("the checkpoint was taken ") + (m.kernelIrqchip ? "without" : "with") +
-                                                     " the in-kernel irqchip; this run has machine.irqchip: " + (m.kernelIrqchip ? "kernel" : "user"));
-    if (state.xsave.size() != m.vcpu.xsaveSize())
-      throw CoreError("checkpoint-corrupt", "vCPU 0 state: an XSAVE area of " + std::to_string(state.xsave.size()) + " bytes, not " +
-                                                std::to_string(m.vcpu.xsaveSize()));
-    applyVcpuState(m.vcpu, state);
-  }
-  {
-    std::vector<uint8_t> bytes = readPart(source.dir, partNamed(source, "cpu0"), kMaxStateBytes);
-    StateReader in(bytes, "CPU model state");
-    m.cpu.loadState(in);
+  for (size_t i = 0; i < m.vcpus.size(); ++i) {
+    restoreVcpu(source, i, m);
+    std::vector<uint8_t> bytes = readPart(source.dir, partNamed(source, "cpu" + std::to_string(i)), kMaxStateBytes);
+    StateReader in(bytes, "CPU model state of vCPU " + std::to_string(i));
+    m.cpus[i]->loadState(in);
     in.finish();
   }
   restoreDevices(source, m.devices);

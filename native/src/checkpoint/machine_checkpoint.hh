@@ -1,11 +1,11 @@
 #pragma once
-// A full-system machine (one vCPU, the runner's own interrupt controller) to
-// and from a checkpoint directory, gem5's cpt.<tick>: a manifest.json that
-// lists the binary parts with their sizes and SHA-256s, and the parts:
+// A machine to and from a checkpoint directory, gem5's cpt.<tick>: a
+// manifest.json that lists the binary parts with their sizes and SHA-256s,
+// and the parts:
 //   memory   the pages that are not all zero (memory_image.hh)
-//   machine  the CPUID the vCPU was given, the XSAVE area's size, the kvmclock
-//   vcpu0    the vCPU's whole state (kvm/vcpu_state.hh)
-//   cpu0     the CPU model: gem5's counters, simulated time, pending interrupts
+//   machine  the CPUID the boot vCPU was given, the XSAVE area's size, the kvmclock
+//   vcpu<N>  each vCPU's whole state (kvm/vcpu_state.hh), N = 0, 1, ...
+//   cpu<N>   each vCPU's CPU model: gem5's counters, simulated time, pending interrupts
 //   devices  each device model's state, by name, in the machine's order
 //   kernel   the kernel's counters so far (kvm.<name>), which a restored run carries on
 //   the files the run writes as the guest goes (console.log; SE mode's
@@ -33,7 +33,7 @@
 
 namespace kx {
 
-constexpr uint32_t kCheckpointVersion = 1;
+constexpr uint32_t kCheckpointVersion = 2;
 
 // A file the run writes as the guest goes: its content so far is part of the
 // checkpoint, and a restored run's file starts with it.
@@ -54,8 +54,8 @@ struct StatePart {
 struct MachineParts {
   const KvmDevice& kvm;
   Vm& vm;
-  Vcpu& vcpu;
-  KvmCpu& cpu;
+  std::vector<Vcpu*> vcpus;  // in the machine's order: the boot vCPU first
+  std::vector<KvmCpu*> cpus;  // their CPU models, in the same order
   GuestMemory& memory;
   std::vector<Device*> devices;
   std::vector<CarriedFile> files;
@@ -64,11 +64,15 @@ struct MachineParts {
   std::vector<kvm_cpuid_entry2> cpuid;  // as the vCPU was given it
   std::string platform;                 // "runtime", "pc" or "se": which devices it has
   KernelCounters& kernel;
-  bool kernelIrqchip = false;           // the vCPU has an in-kernel LAPIC to keep
+  bool kernelIrqchip = false;           // each vCPU has an in-kernel LAPIC to keep
+
+  KvmCpu& bootCpu() const { return *cpus.front(); }
 };
 
-// Writes <parent>/cpt.<simulated tick>/ and returns its path. `reason` says
-// what asked ("m5-checkpoint", "at-ticks", "at-insts"); the manifest records it.
+// Writes <parent>/cpt.<simulated tick>/ and returns its path, with every
+// vCPU stopped and no access pending. `reason` says what asked
+// ("m5-checkpoint", "at-ticks", "at-insts"); the manifest records it. The
+// tick is the boot vCPU's: the machine's clock.
 std::string writeCheckpoint(const std::string& parent, const MachineParts& machine, const std::string& reason);
 
 // A checkpoint to start from, its manifest read (and checked) by the caller.
@@ -89,11 +93,12 @@ struct CheckpointConfig {
   bool restoring() const { return !restore.dir.empty(); }
 };
 
-// Into a machine built but not yet run: memory, kvmclock, vCPU, CPU model,
+// Into a machine built but not yet run: memory, kvmclock, vCPUs, CPU models,
 // devices, files, the scratch folder and the other states, every part
 // verified against its checksum. A host whose
-// CPUID or XSAVE size differs from the saving one is refused
-// ("checkpoint-incompatible"), naming the first difference.
+// CPUID or XSAVE size differs from the saving one, or a machine with another
+// number of vCPUs, is refused ("checkpoint-incompatible"), naming the
+// first difference.
 void restoreCheckpoint(const RestoreSource& source, MachineParts& machine);
 
 }  // namespace kx

@@ -11,6 +11,11 @@ void CpuGroup::enroll() {
   threads_.push_back(pthread_self());
 }
 
+void CpuGroup::kickOthers() {
+  for (pthread_t thread : threads_)
+    if (!pthread_equal(thread, pthread_self())) pthread_kill(thread, kickSignal());
+}
+
 void CpuGroup::requestStop(RunOutcome outcome) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (outcome_) return;
@@ -19,8 +24,7 @@ void CpuGroup::requestStop(RunOutcome outcome) {
   quantumDone_.notify_all();
   // A vCPU inside KVM_RUN leaves it at once; one about to enter may still
   // run until its quantum's kick, then sees the stop.
-  for (pthread_t thread : threads_)
-    if (!pthread_equal(thread, pthread_self())) pthread_kill(thread, kickSignal());
+  kickOthers();
 }
 
 RunOutcome CpuGroup::outcome() const {
@@ -28,17 +32,45 @@ RunOutcome CpuGroup::outcome() const {
   return outcome_ ? *outcome_ : RunOutcome{};
 }
 
-void CpuGroup::quantumEnd() {
-  std::unique_lock<std::mutex> lock(mutex_);
-  if (stopping()) return;
+void CpuGroup::requestCheckpoint(std::string reason) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (checkpointReason_) return;
+  checkpointReason_ = std::move(reason);
+  checkpointWanted_.store(true, std::memory_order_release);
+  kickOthers();
+}
+
+bool CpuGroup::meet(std::unique_lock<std::mutex>& lock, const std::function<void()>& last) {
+  if (stopping()) return false;
   if (++arrived_ >= running_) {
+    last();
     arrived_ = 0;
     ++generation_;
     quantumDone_.notify_all();
-    return;
+    return !stopping();
   }
   uint64_t generation = generation_;
   quantumDone_.wait(lock, [&] { return generation_ != generation || stopping(); });
+  return !stopping();
+}
+
+void CpuGroup::quantumEnd(const std::function<void()>& prepareForCheckpoint) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!meet(lock, [this] { checkpointRound_ = checkpointReason_.has_value(); })) return;
+  if (!checkpointRound_) return;
+  lock.unlock();
+  if (prepareForCheckpoint) prepareForCheckpoint();
+  lock.lock();
+  meet(lock, [this, &lock] {
+    std::string reason = std::move(*checkpointReason_);
+    checkpointReason_.reset();
+    checkpointWanted_.store(false, std::memory_order_release);
+    // Unlocked: taking it may stop the machine (a warm-up, a failure),
+    // which takes the lock. The others stay parked until it returns.
+    lock.unlock();
+    take_(reason);
+    lock.lock();
+  });
 }
 
 void CpuGroup::leave() {

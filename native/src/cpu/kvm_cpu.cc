@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <utility>
 
 #include "cpu/coalesced_ring.hh"
 #include "cpu/emulation_failure.hh"
@@ -44,15 +45,26 @@ void KvmCpu::countInstructions() {
   if (perf_) counters_.committedInsts = committedCarried_ + perf_->read().instructions - committedBase_;
 }
 
-void KvmCpu::takeCheckpoint() {
-  std::string reason = std::move(checkpointReason_);
-  checkpointReason_.clear();
-  if (!takeCheckpoint_) {
+void KvmCpu::onCheckpoint(std::function<void(const std::string& reason)> take) {
+  takeCheckpoint_ = std::move(take);
+  if (group_) group_->onCheckpoint([this](const std::string& reason) { takeCheckpoint(reason); });
+}
+
+void KvmCpu::requestCheckpoint(std::string reason) {
+  if (!takeCheckpoint_)
     requestStop(RunOutcome{false, "unsupported-m5op", "a checkpoint was asked for, and this machine cannot take one", -1});
-    return;
-  }
+  else if (group_)
+    group_->requestCheckpoint(std::move(reason));
+  else
+    checkpointReason_ = std::move(reason);
+}
+
+void KvmCpu::prepareForCheckpoint() {
   completePendingAccess();
   countInstructions();
+}
+
+void KvmCpu::takeCheckpoint(const std::string& reason) {
   try {
     takeCheckpoint_(reason);
   } catch (const CoreError& e) {
@@ -182,7 +194,15 @@ RunOutcome KvmCpu::run() {
         requestCheckpoint("at-insts");
       }
     }
-    if (!checkpointReason_.empty() && !stopping()) takeCheckpoint();
+    if (!checkpointReason_.empty() && !stopping()) {
+      prepareForCheckpoint();
+      takeCheckpoint(std::exchange(checkpointReason_, {}));
+    }
+    if (group_ && group_->checkpointWanted() && !stopping()) {
+      // This quantum ends here, so the checkpoint is taken as soon as the others reach the barrier.
+      group_->quantumEnd(prepare_);
+      continue;
+    }
     if (stopping() || limitReached()) break;
     if (halted_) {
       if (!interrupts_.anyPending()) {
@@ -206,7 +226,7 @@ RunOutcome KvmCpu::run() {
         std::unique_lock<std::mutex> lock = lockDevices();
         drainCoalescedRing();
       }
-      if (group_) group_->quantumEnd();
+      if (group_) group_->quantumEnd(prepare_);
     } else if (err == EAGAIN) {
       // A vCPU waiting for SIPI woke up to an INIT or SIPI: KVM has changed
       // its state and wants it entered again, as QEMU does.

@@ -85,9 +85,12 @@ class KvmCpu {
   // Checkpoints. A request (a guest's m5 checkpoint, a scheduled tick) is
   // carried out at the top of the run loop, once the exit that asked is
   // complete: no IO or MMIO is half done then, so the vCPU's state is whole.
-  // `take` captures the machine; what it throws fails the run.
-  void onCheckpoint(std::function<void(const std::string& reason)> take) { takeCheckpoint_ = std::move(take); }
-  void requestCheckpoint(std::string reason) { checkpointReason_ = std::move(reason); }
+  // With several vCPUs, at the next quantum barrier, once every vCPU has
+  // finished its own access (CpuGroup). `take` captures the machine; what it
+  // throws fails the run. Set on the boot vCPU, before it runs.
+  void onCheckpoint(std::function<void(const std::string& reason)> take);
+  // From any vCPU's thread.
+  void requestCheckpoint(std::string reason);
   // Asks for one when committedInsts reaches `count` (exactly under
   // single-step, at the next exit with perf); 0 cancels.
   void checkpointAtInsts(uint64_t count) { checkpointAtInsts_ = count; }
@@ -109,7 +112,9 @@ class KvmCpu {
   // Held while servicing devices; with a single vCPU there is nothing to lock.
   std::unique_lock<std::mutex> lockDevices();
   void armQuantum();
-  void takeCheckpoint();
+  // Every vCPU's own part of a checkpoint, on its own thread.
+  void prepareForCheckpoint();
+  void takeCheckpoint(const std::string& reason);
   void onKick();
   void deliverInterrupts();
   void dispatchExit();
@@ -158,7 +163,8 @@ class KvmCpu {
   State state_ = State::Running;
   std::optional<RunOutcome> stop_;
   std::function<void(const std::string&)> takeCheckpoint_;
-  std::string checkpointReason_;  // non-empty: a checkpoint is wanted
+  std::string checkpointReason_;  // non-empty: a checkpoint is wanted (one vCPU)
+  const std::function<void()> prepare_ = [this] { prepareForCheckpoint(); };  // what the group's barrier runs
   uint64_t checkpointAtInsts_ = 0;
   // Halted (HLT with interrupts on) and waiting for an interrupt: the vCPU
   // is not entered until one is pending.
