@@ -170,6 +170,28 @@ function restoreProblems(plans: ExperimentPlan[]): string[] {
 }
 
 /**
+ * A checkpoint keeps SE mode's scratch folder but not a host folder mapped
+ * writable: a run restored from it sees that folder as it is now, with what
+ * the rest of the original run (or an earlier restored run) wrote there.
+ */
+function writableFolderNotes(plans: ExperimentPlan[]): string[] {
+  const notes = new Set<string>();
+  for (const plan of plans) {
+    for (const point of plan.points()) {
+      const { guest, checkpoint } = point.normalized;
+      if (guest.restore === undefined && !checkpoint.warmup) continue;
+      for (const [guestPath, mapping] of Object.entries(guest.files ?? {}))
+        if (typeof mapping === 'object' && mapping.writable)
+          notes.add(
+            `${point.locate(['guest', 'files', guestPath])}: ${guestPath} is writable and a checkpoint does not keep it: ` +
+              'runs started from the checkpoint find it as the host has it then, not as it was when the checkpoint was taken',
+          );
+    }
+  }
+  return [...notes];
+}
+
+/**
  * The checks of every point that validate, run --dry-run and run make alike
  * before any worker starts: every image loads into its guest memory, and
  * every instruction counter asked for is one this host has. Throws one
@@ -179,7 +201,7 @@ export function checkBeforeRunning(plans: ExperimentPlan[], outDir: string): Cou
   const { counterFor, notes, problems } = decideCounters(plans);
   const all = [...nameProblems(plans, outDir), ...imageProblems(plans), ...restoreProblems(plans), ...problems];
   if (all.length > 0) throw new InputError(all);
-  return { counterFor, notes };
+  return { counterFor, notes: [...notes, ...writableFolderNotes(plans)] };
 }
 
 /** Whether any point of `plan` turns coalesced MMIO on. */

@@ -184,3 +184,17 @@ describe('a missing interpreter is refused, naming the binary and its interprete
     }
   });
 });
+
+describe('a writable host folder with checkpoints', { timeout: KVM_TEST_TIMEOUT_MS }, () => {
+  it('is noted at its line by validate: a checkpoint does not keep it', async () => {
+    const dir = await workspace({
+      'e.yaml': `name: e\nguest:\n  binary: ${STATIC}\n  files:\n    /results: { host: out, writable: true }\n    /data: in\ncheckpoint: { warmup: true }\n`,
+    });
+    await mkdir(join(dir, 'out'));
+    await mkdir(join(dir, 'in'));
+    const result = await cli(['validate', 'e.yaml'], { cwd: dir });
+    expect(result.exitCode, String(result.all)).toBe(0);
+    const notes = String(result.stderr).split('\n').filter((line) => line.includes('checkpoint does not keep'));
+    expect(notes).toEqual([`note: ${dir}/e.yaml:5:15: /results is writable and a checkpoint does not keep it: runs started from the checkpoint find it as the host has it then, not as it was when the checkpoint was taken`]);
+  });
+});
