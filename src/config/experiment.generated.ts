@@ -18,7 +18,7 @@ export interface NormalizedPoint {
     args: Record<string, string | number | boolean>;
     /** Guest RAM, 2MiB to 3GiB, in whole 4KiB pages. */
     memory: number;
-    /** Start from a checkpoint instead of booting: a cpt.<tick> folder (or a folder holding exactly one), relative to the experiment file. The guest named beside it must be the one checkpointed. Full-system guests with one vCPU and machine.irqchip: user. */
+    /** Start from a checkpoint instead of booting: a cpt.<tick> folder (or a folder holding exactly one), relative to the experiment file. The guest named beside it must be the one checkpointed, on a machine of the same shape (platform, memory, vCPUs, irqchip); cpu, limits and stats may differ. */
     restore?: string;
     /** SE mode: an unmodified x86-64 Linux program (static, static-PIE or dynamic), relative to the experiment file; its system calls are served by the runner (docs/se-mode.md). */
     binary?: string;

@@ -101,6 +101,36 @@ describe.skipIf(!HAS_KVM)('the in-kernel irqchip across a checkpoint', { timeout
     expect(restored.console).toBe(straight.console);
     expect(num(restored.row, 'serial.interrupts')).toBe(num(straight.row, 'serial.interrupts'));
   });
+
+  it('smp-work: two vCPUs checkpointed mid-job at the guest\'s request end, restored, as if they never stopped', async () => {
+    const dir = await workspace({});
+    const image = join(ROOT, 'native/guests/multiboot/build/smp-work.elf');
+    const kernel = (extra = '') => [`guest: { image: ${image}, format: multiboot, memory: 64MiB${extra} }`, 'machine: { irqchip: kernel, cpus: 2 }', 'stats: { memoryDigest: true }'];
+    const straight = await run(dir, 'straight', [...kernel(), 'checkpoint: { onGuestRequest: false }']);
+    expect(straight.console).toMatch(/^cpu 0: 0x[0-9a-f]{8}\ncpu 1: 0x[0-9a-f]{8}\nsmp-work: 2 cpus ok\n$/);
+    const taken = await run(dir, 'taken', kernel());
+    expect(num(taken.row, 'checkpoints')).toBe(1);
+    const parent = join(taken.dir, 'checkpoints');
+    const [cpt] = (await readdir(parent)).filter((f) => f.startsWith('cpt.'));
+    const manifest = JSON.parse(await readFile(join(parent, cpt, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({ reason: 'm5-checkpoint', cpus: 2 });
+    expect(manifest.parts.map((p: { name: string }) => p.name)).toEqual(expect.arrayContaining(['vcpu0', 'cpu0', 'vcpu1', 'cpu1', 'irqchip']));
+
+    const restored = await run(dir, 'restored', kernel(`, restore: ${parent}`));
+    expect(restored.row).toMatchObject({ status: 'ok', exit_cause: 'debug-exit' });
+    expect(restored.console).toBe(straight.console);
+    expect(restored.row.memoryDigest).toBe(straight.row.memoryDigest);
+    for (const metric of ['numIO', 'cpu0.numIO', 'cpu1.numIO', 'serial.writes', 'm5ops.calls'])
+      expect({ metric, value: restored.row[metric] }).toEqual({ metric, value: straight.row[metric] });
+
+    // A machine of another shape cannot take it: refused at guest.restore before anything runs.
+    await writeFile(join(dir, 'one.yaml'), ['name: one', `guest: { image: ${image}, format: multiboot, memory: 64MiB, restore: ${parent} }`, 'machine: { irqchip: kernel, cpus: 1 }'].join('\n'));
+    const refused = await cli(['run', 'one.yaml', '-o', 'out-one', '--quiet'], { cwd: dir });
+    expect(refused.exitCode).toBe(2);
+    expect(String(refused.stderr)).toContain('one.yaml:2:');
+    expect(String(refused.stderr)).toContain('the checkpointed machine had 2 vCPUs; machine.cpus is 1');
+    expect(existsSync(join(dir, 'out-one'))).toBe(false);
+  });
 });
 
 describe.skipIf(!HAS_KVM || UNDER_QEMU_TCG)('a checkpoint at an instruction count', { timeout: KVM_TEST_TIMEOUT_MS }, () => {

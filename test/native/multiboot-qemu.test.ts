@@ -104,6 +104,22 @@ describe.skipIf(!HAS_KVM)('multiboot kernels, booted as QEMU boots them', { time
     expect(Object.keys(row).some((c) => c.startsWith('cpu0.'))).toBe(false);
   });
 
+  it.skipIf(!HAS_QEMU)('smp-work: both vCPUs run their jobs through a checkpoint request, printing what QEMU -smp 2,sockets=2 prints', async () => {
+    const dir = await kernelWorkspace(
+      kernel('smp-work', 'smp-work.elf', ['machine: { irqchip: kernel, cpus: 2 }', 'checkpoint: { onGuestRequest: false }']),
+    );
+    const reference = await qemu(dir, ['-kernel', 'build/smp-work.elf', '-smp', '2,sockets=2']);
+    expect(reference.console).toMatch(/^cpu 0: 0x[0-9a-f]{8}\ncpu 1: 0x[0-9a-f]{8}\nsmp-work: 2 cpus ok\n$/);
+
+    const { row, console } = await ours(dir, 'smp-work');
+    expect(row).toMatchObject({ status: 'ok', exit_cause: 'debug-exit', 'machine.cpus': '2' });
+    expect(console).toBe(reference.console);
+    expect(num(row, 'exitCode')).toBe(reference.status);
+    // The BSP asked once, mid-job, and the request was counted, not taken.
+    expect(num(row, 'm5ops.calls')).toBe(1);
+    expect(num(row, 'checkpoints')).toBe(0);
+  });
+
   it('an exit code other than devices.isaDebugExit.success fails the run, naming both', async () => {
     const dir = await kernelWorkspace(
       ['name: mb', 'guest: { image: build/mbinfo.elf, format: multiboot }', 'devices: { isaDebugExit: { success: 33 } }'].join('\n'),

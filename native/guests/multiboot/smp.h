@@ -1,4 +1,4 @@
-/* What smp.c and trampoline.S share. */
+/* What ap_start.c and trampoline.S share. */
 #pragma once
 
 /* The page the trampoline is copied to: below 1 MiB, 4 KiB aligned (the

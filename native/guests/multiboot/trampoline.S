@@ -1,4 +1,4 @@
-/* The application processors' start-up code. smp.c copies
+/* The application processors' start-up code. ap_start.c copies
  * [trampoline_start, trampoline_end) to a page below 1 MiB (TRAMPOLINE_ADDR)
  * and names that page in the STARTUP IPI; the AP begins there in real mode
  * with CS = page << 8, IP = 0. Position-independent: data is addressed
@@ -6,7 +6,7 @@
  *
  * The AP loads the kernel's GDT (cpu.c), enters 32-bit protected mode (paging
  * off), takes its stack from ap_stacks by its LAPIC ID and calls
- * ap_main(apic_id) (smp.c), which does not return. An ID without a stack
+ * ap_main(apic_id) (each kernel's own), which does not return. An ID without a stack
  * (>= MP_MAX_CPUS) parks. */
 #include "cpu.h"
 #include "mptable.h"
