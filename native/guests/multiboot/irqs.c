@@ -10,6 +10,7 @@
  * interrupt, so the counts printed never depend on timing. */
 #include <stdint.h>
 
+#include "bsp_start.h"
 #include "console.h"
 #include "cpu.h"
 #include "debug_exit.h"
@@ -19,7 +20,6 @@
 #include "mptable.h"
 #include "pic.h"
 
-#define MB_BOOTLOADER_MAGIC 0x2badb002u
 
 #define LAPIC_TIMER_TICKS 10000000u /* 10 ms a period at 1 GHz */
 #define LAPIC_TIMER_INTERRUPTS 5
@@ -152,13 +152,7 @@ static void test_serial(void) {
 
 void kmain(uint32_t magic, const void *info) {
   (void)info;
-  cpu_init();
-  check(magic == MB_BOOTLOADER_MAGIC, "boot loader magic");
-  mp_require(&mp, "irqs");
-  lapic_base = mp.lapic_addr;
-  pic_mask_all();
-  lapic_enable();
-  bsp = lapic_id();
+  bsp = bsp_start(magic, &mp, "irqs");
 
   puts("irqs: mp spec 1.");
   dec(mp.spec_rev);

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "ap_start.h"
+#include "bsp_start.h"
 #include "console.h"
 #include "cpu.h"
 #include "debug_exit.h"
@@ -22,7 +23,6 @@
 #include "mptable.h"
 #include "pic.h"
 
-#define MB_BOOTLOADER_MAGIC 0x2badb002u
 
 #define WORK_WORDS (64u * 1024 / 4) /* 64 KiB per CPU */
 #define WORK_PASSES 3
@@ -106,13 +106,7 @@ static void __attribute__((noreturn)) finish(unsigned cpus_ok) {
 
 void kmain(uint32_t magic, const void *info) {
   (void)info;
-  cpu_init();
-  check(magic == MB_BOOTLOADER_MAGIC, "boot loader magic");
-  mp_require(&mp, "smp-work");
-  lapic_base = mp.lapic_addr;
-  pic_mask_all();
-  lapic_enable();
-  uint8_t bsp = lapic_id();
+  uint8_t bsp = bsp_start(magic, &mp, "smp-work");
   check(mp.bsp_apic_id == bsp, "the MP table's bootstrap processor is not this CPU");
   check(mp.cpus <= MP_MAX_CPUS, "more CPUs than MP_MAX_CPUS");
   check(bsp < MP_MAX_CPUS, "the BSP's APIC ID has no buffer");

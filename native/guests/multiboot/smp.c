@@ -11,16 +11,15 @@
 #include <stdint.h>
 
 #include "ap_start.h"
+#include "bsp_start.h"
 #include "console.h"
 #include "cpu.h"
 #include "debug_exit.h"
 #include "io.h"
 #include "lapic.h"
 #include "mptable.h"
-#include "pic.h"
 #include "spinlock.h"
 
-#define MB_BOOTLOADER_MAGIC 0x2badb002u
 
 static struct mp_info mp;
 static spinlock_t console_lock;
@@ -44,13 +43,7 @@ static void locked_puts(const char *s) {
 
 void kmain(uint32_t magic, const void *info) {
   (void)info;
-  cpu_init();
-  check(magic == MB_BOOTLOADER_MAGIC, "boot loader magic");
-  mp_require(&mp, "smp");
-  lapic_base = mp.lapic_addr;
-  pic_mask_all();
-  lapic_enable();
-  uint8_t bsp = lapic_id();
+  uint8_t bsp = bsp_start(magic, &mp, "smp");
   puts("mp: ");
   dec(mp.cpus);
   puts(" cpus, bsp apic ");
