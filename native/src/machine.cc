@@ -229,8 +229,6 @@ void checkMachineShape(const MachineConfig& config, bool pc) {
   if (config.cpus > 1 && !config.kernelIrqchip)
     throw CoreError("machine-config", "machine.cpus: " + std::to_string(config.cpus) +
                                           " needs machine.irqchip: kernel (the other vCPUs start through their LAPICs' INIT and SIPI)");
-  if (config.cpus > 1 && config.dumpEveryTicks != 0)
-    throw CoreError("machine-config", "stats.dumpEvery is not supported with machine.cpus > 1 yet");
   if (config.cpus > 1 && config.checkpoint.atInsts != 0)
     throw CoreError("machine-config", "checkpoint.atInsts counts one vCPU's instructions: use checkpoint.atTicks with machine.cpus > 1");
 }
@@ -337,10 +335,11 @@ MachineResult runMachine(const MachineConfig& config) {
     others.emplace(aps, io, mmio, params, *group);
     parts.vcpus.insert(parts.vcpus.end(), aps.begin(), aps.end());
     parts.cpus.insert(parts.cpus.end(), others->cpus().begin(), others->cpus().end());
+    actions.watchCpus(parts.cpus);
   }
   Checkpoints checkpoints(config.checkpoint, parts, actions, result);
 
-  PeriodicDumps periodicDumps(cpu, config.dumpEveryTicks, params.clock, result.series);
+  PeriodicDumps periodicDumps(cpu, actions, config.dumpEveryTicks, result.series);
 
   runAndReport(cpu, kernel, params.clock, result, others ? &*others : nullptr);
   result.deviceStats = collectDeviceStats(all);

@@ -13,24 +13,24 @@ void RunControl::exit(uint32_t status) {
   cpu_.requestStop(RunOutcome{status == 0, "guest-exit", detail, status});
 }
 
-bool RunControl::refusedWithSeveralCpus(const char* request) {
-  if (!cpu_.grouped()) return false;
-  // Another vCPU's counters belong to its thread, mid-quantum: neither reset nor read from here.
-  cpu_.requestStop(RunOutcome{false, "unsupported-stats-request",
-                              std::string("the guest asked to ") + request + ", which machine.cpus > 1 does not support yet", -1});
-  return true;
+void RunControl::resetStats() {
+  cpu_.machineWide([this] {
+    for (KvmCpu* cpu : cpus_) cpu->resetCounters();
+    for (Device* d : devices_) d->resetStats();
+    if (kernel_) kernel_->restart();
+  });
 }
 
-void RunControl::resetStats() {
-  if (refusedWithSeveralCpus("reset the statistics")) return;
-  cpu_.resetCounters();
-  for (Device* d : devices_) d->resetStats();
-  if (kernel_) kernel_->restart();
+std::vector<StatLine> RunControl::snapshot() const {
+  std::vector<CpuCounters> perCpu;
+  for (const KvmCpu* cpu : cpus_) perCpu.push_back(cpu->counters());
+  return statLines(machineCounters(perCpu), clock_, monotonicSeconds() - start_);
 }
 
 void RunControl::dumpStats() {
-  if (refusedWithSeveralCpus("dump the statistics")) return;
-  if (dumps_.size() < kMaxDumps) dumps_.push_back(statLines(cpu_.counters(), clock_, monotonicSeconds() - start_));
+  cpu_.machineWide([this] {
+    if (dumps_.size() < kMaxDumps) dumps_.push_back(snapshot());
+  });
 }
 
 void RunControl::m5Exit() { cpu_.requestStop(RunOutcome{true, "m5-exit", "", 0}); }
@@ -53,17 +53,14 @@ void RunControl::m5Unsupported(const std::string& what) {
   cpu_.requestStop(RunOutcome{false, "unsupported-m5op", what, -1});
 }
 
-PeriodicDumps::PeriodicDumps(KvmCpu& cpu, uint64_t period, const ClockParams& clock,
+PeriodicDumps::PeriodicDumps(KvmCpu& cpu, const RunControl& control, uint64_t period,
                              std::vector<std::vector<StatLine>>& series)
-    : cpu_(cpu), period_(period), clock_(clock), series_(series), start_(monotonicSeconds()) {
+    : cpu_(cpu), control_(control), period_(period), series_(series) {
   if (period_ > 0) cpu_.events().schedule(next_ = period_, [this] { fire(); });
 }
 
 void PeriodicDumps::fire() {
-  if (series_.size() < kMaxSnapshots)
-    series_.push_back(statLines(cpu_.counters(), clock_, monotonicSeconds() - start_));
-  else
-    ++dropped_;
+  cpu_.machineWide([this] { keep(control_.snapshot()); });
   // On the period's grid, so that late service does not drift the series;
   // grid points already behind us (a quantum longer than the period) get no
   // snapshot of their own, which would only repeat this one.
@@ -71,6 +68,13 @@ void PeriodicDumps::fire() {
   next_ += period_;
   if (next_ <= now) next_ += ((now - next_) / period_ + 1) * period_;
   cpu_.events().schedule(next_, [this] { fire(); });
+}
+
+void PeriodicDumps::keep(std::vector<StatLine> snapshot) {
+  if (series_.size() < kMaxSnapshots)
+    series_.push_back(std::move(snapshot));
+  else
+    ++dropped_;
 }
 
 Checkpoints::Checkpoints(const CheckpointConfig& config, MachineParts& parts, RunControl& control, MachineResult& result)

@@ -29,10 +29,17 @@ class RunControl : public M5OpsHandler {
     devices_ = std::move(devices);
     kernel_ = &kernel;
   }
+  // With several vCPUs, all of their CPU models (the boot vCPU's first):
+  // statistics resets and dumps cover the machine.
+  void watchCpus(std::vector<KvmCpu*> cpus) { cpus_ = std::move(cpus); }
 
   void exit(uint32_t status);
+  // With several vCPUs, a reset or dump is done at the next quantum barrier
+  // (KvmCpu::machineWide), where every vCPU's counters are whole.
   void resetStats();
   void dumpStats();
+  // The machine's statistics now; call where the counters are whole.
+  std::vector<StatLine> snapshot() const;
 
   void m5Exit() override;
   void m5Fail(uint64_t code) override;
@@ -50,7 +57,7 @@ class RunControl : public M5OpsHandler {
   KvmCpu& cpu_;
 
  private:
-  bool refusedWithSeveralCpus(const char* request);
+  std::vector<KvmCpu*> cpus_{&cpu_};
   std::function<void()> checkpoint_;
   bool ignoreCheckpoints_ = false;
   static constexpr size_t kMaxDumps = 10000;  // a guest cannot make us hoard memory
@@ -61,23 +68,24 @@ class RunControl : public M5OpsHandler {
   double start_;
 };
 
-// stats.dumpEvery: a snapshot of the statistics every period of simulated time.
+// stats.dumpEvery: a snapshot of the machine's statistics every period of
+// simulated time (the boot vCPU's clock).
 class PeriodicDumps {
  public:
-  PeriodicDumps(KvmCpu& cpu, uint64_t period, const ClockParams& clock, std::vector<std::vector<StatLine>>& series);
+  PeriodicDumps(KvmCpu& cpu, const RunControl& control, uint64_t period, std::vector<std::vector<StatLine>>& series);
   // Snapshots not kept because the series was full.
   uint64_t dropped() const { return dropped_; }
 
  private:
   static constexpr size_t kMaxSnapshots = 100000;  // a bound on memory, whatever the period
   void fire();
+  void keep(std::vector<StatLine> snapshot);
   KvmCpu& cpu_;
+  const RunControl& control_;
   uint64_t period_;
   uint64_t next_ = 0;
-  ClockParams clock_;
   std::vector<std::vector<StatLine>>& series_;
   uint64_t dropped_ = 0;
-  double start_;
 };
 
 // Checkpoints for a built machine: restores config.restore into it (before

@@ -434,7 +434,7 @@ MachineResult runSeMachine(const SeConfig& config) {
                      {{"stdout", config.stdoutPath, nullptr}, {"stderr", stderrPath, nullptr}, {"trace", config.tracePath, nullptr}},
                      config.scratchDir, {processState}, cpuid, "se", kernel};
   Checkpoints checkpoints(config.checkpoint, parts, control, result);
-  PeriodicDumps periodicDumps(cpu, config.dumpEveryTicks, params.clock, result.series);
+  PeriodicDumps periodicDumps(cpu, control, config.dumpEveryTicks, result.series);
 
   runAndReport(cpu, kernel, params.clock, result);
   // Empty when the program neither exited nor died of a signal (the run stopped it).

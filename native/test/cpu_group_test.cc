@@ -1,7 +1,7 @@
 // CpuGroup with real threads: the quantum barrier holds every vCPU until the
 // last one ends its quantum, a vCPU that leaves stops counting, a stop
-// releases the waiters with the first outcome asked for, and a checkpoint is
-// taken once, with every vCPU parked and prepared.
+// releases the waiters with the first outcome asked for, and machine-wide
+// work is done once, with every vCPU parked and prepared.
 #include <doctest/doctest.h>
 
 #include <atomic>
@@ -65,24 +65,26 @@ TEST_CASE("cpu group: a stop releases every waiter, and the first outcome is the
   group.quantumEnd();  // once stopping, nobody waits
 }
 
-TEST_CASE("cpu group: a checkpoint asked for mid-quantum is taken once, with every vCPU prepared and none running") {
+TEST_CASE("cpu group: work asked for mid-quantum is done once, in order, with every vCPU prepared and none running") {
   constexpr unsigned kCpus = 3, kQuanta = 300;
   CpuGroup group(kCpus);
   std::atomic<unsigned> running{kCpus}, prepared{0};
-  std::vector<std::string> taken;
-  unsigned preparedAtTake = 0, runningAtTake = kCpus;
-  group.onCheckpoint([&](const std::string& reason) {
-    taken.push_back(reason);
-    preparedAtTake = prepared;
-    runningAtTake = running;
-  });
+  std::vector<std::string> done;
+  unsigned preparedAtWork = 0, runningAtWork = kCpus;
+  auto work = [&](const char* what) {
+    return [&, what] {
+      done.push_back(what);
+      preparedAtWork = prepared;
+      runningAtWork = running;
+    };
+  };
   std::vector<std::thread> threads;
   for (unsigned cpu = 0; cpu < kCpus; ++cpu)
     threads.emplace_back([&, cpu] {
       for (unsigned q = 0; q < kQuanta; ++q) {
         if (cpu == 1 && q == kQuanta / 2) {
-          group.requestCheckpoint("m5-checkpoint");
-          group.requestCheckpoint("at-ticks");  // joins the pending one
+          group.requestAtBarrier(work("dump"));
+          group.requestAtBarrier(work("reset"));
         }
         running--;
         group.quantumEnd([&] { prepared++; });
@@ -91,18 +93,16 @@ TEST_CASE("cpu group: a checkpoint asked for mid-quantum is taken once, with eve
       group.leave();
     });
   for (std::thread& t : threads) t.join();
-  REQUIRE(taken.size() == 1);
-  CHECK(taken[0] == "m5-checkpoint");
-  CHECK(preparedAtTake == kCpus);
-  CHECK(runningAtTake == 0);
+  CHECK(done == std::vector<std::string>{"dump", "reset"});
+  CHECK(preparedAtWork == kCpus);
+  CHECK(runningAtWork == 0);
   CHECK(prepared == kCpus);
-  CHECK_FALSE(group.checkpointWanted());
+  CHECK_FALSE(group.workPending());
 }
 
-TEST_CASE("cpu group: a checkpoint that stops the machine (a warm-up) releases every vCPU") {
+TEST_CASE("cpu group: work that stops the machine (a warm-up's checkpoint) releases every vCPU") {
   CpuGroup group(2);
-  group.onCheckpoint([&](const std::string&) { group.requestStop(RunOutcome{true, "checkpoint", "", -1}); });
-  group.requestCheckpoint("at-ticks");
+  group.requestAtBarrier([&] { group.requestStop(RunOutcome{true, "checkpoint", "", -1}); });
   std::thread other([&] {
     while (!group.stopping()) group.quantumEnd([] {});
   });

@@ -16,8 +16,6 @@ export function combinationProblems(point: NormalizedPoint): { message: string; 
       message: `machine.cpus: ${cpus} needs machine.irqchip: kernel (the other vCPUs start through their LAPICs' INIT and SIPI)`,
       at: ['machine', 'cpus'],
     });
-  if (cpus > 1 && (point.stats.dumpEvery ?? 0) > 0)
-    problems.push({ message: 'stats.dumpEvery is not supported with machine.cpus > 1 yet', at: ['stats', 'dumpEvery'] });
   if (cpus > 1 && point.checkpoint.atInsts !== undefined)
     problems.push({ message: 'checkpoint.atInsts counts one vCPU\'s instructions: use checkpoint.atTicks with machine.cpus > 1', at: ['checkpoint', 'atInsts'] });
   return problems;

@@ -83,11 +83,6 @@ const CORPUS: BadConfig[] = [
     problems: ["e.yaml:4:21: machine.cpus: 2 needs machine.irqchip: kernel (the other vCPUs start through their LAPICs' INIT and SIPI) (in sweep point 1)"],
   },
   {
-    what: 'several vCPUs with periodic statistics',
-    yaml: 'name: e\nguest: { image: k.elf, format: multiboot }\nmachine: { cpus: 2, irqchip: kernel }\nstats: { dumpEvery: 1ms }\n',
-    problems: ['e.yaml:4:21: stats.dumpEvery is not supported with machine.cpus > 1 yet'],
-  },
-  {
     what: 'one checkpoint folder for several runs',
     yaml: `${HELLO}repeat: 2\ncheckpoint: { dir: ckpt }\n`,
     problems: ['e.yaml:4:20: checkpoint.dir names one folder, and this experiment has 2 runs: leave it out, and each run keeps its checkpoints in its own folder'],

@@ -1,8 +1,10 @@
 // Simulated time as gem5 keeps it, on real /dev/kvm: quantum kicks,
 // hostFactor, exact single-step counts, tick and instruction limits, and
 // gem5's stats.txt.
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { computeChecksum } from '../guests/compute-reference.js';
+import { ROOT } from '../support/cli.js';
 import { num, runExperiment } from '../support/experiment-run.js';
 import { HAS_KVM, KVM_FLAVOUR, KVM_TEST_TIMEOUT_MS } from '../support/kvm.js';
 import { parseGem5Stats } from '../support/gem5-stats.js';
@@ -117,6 +119,25 @@ describe.skipIf(!HAS_KVM)('simulated time on /dev/kvm', { timeout: KVM_TEST_TIME
     expect(num(row, 'timeseriesDropped')).toBe(0);
     // Strictly increasing, at most one row per 1 ms period (1e9 ticks), even when a kick lands late.
     for (let i = 1; i < ticks.length; i++) expect(Math.floor(ticks[i] / 1e9)).toBeGreaterThan(Math.floor(ticks[i - 1] / 1e9));
+  });
+
+  it('with two vCPUs, each snapshot is of the whole machine, taken with both stopped at a quantum barrier', async () => {
+    const image = join(ROOT, 'native/guests/multiboot/build/smp-work.elf');
+    const { table, runFile } = await runExperiment(
+      ['name: smp-series', `guest: { image: ${image}, format: multiboot }`, 'machine: { irqchip: kernel, cpus: 2 }', 'stats: { dumpEvery: 10ms }', 'checkpoint: { onGuestRequest: false }'].join('\n'),
+    );
+    const row = table.rows[0];
+    expect(row).toMatchObject({ status: 'ok', exit_cause: 'debug-exit' });
+    const [header, ...lines] = (await runFile(row, 'timeseries.csv')).trim().split('\n');
+    const column = (name: string) => lines.map((line) => Number(line.split(',')[header.split(',').indexOf(name)]));
+    expect(lines.length).toBe(num(row, 'timeseriesRows'));
+    expect(lines.length).toBeGreaterThanOrEqual(5);
+    const ticks = column('simTicks');
+    for (let i = 1; i < ticks.length; i++) expect(Math.floor(ticks[i] / 10e9)).toBeGreaterThan(Math.floor(ticks[i - 1] / 10e9));
+    // Both vCPUs are kicked every quantum: the last snapshot's sum passes what vCPU 0 alone counted by the end.
+    const kicks = column('numExitSignal');
+    expect(kicks[kicks.length - 1]).toBeGreaterThan(num(row, 'cpu0.numExitSignal'));
+    expect(kicks[kicks.length - 1]).toBeLessThanOrEqual(num(row, 'numExitSignal'));
   });
 
   it("stats.txt parses as gem5's and holds every CSV statistic with the same value", async () => {

@@ -32,11 +32,10 @@ RunOutcome CpuGroup::outcome() const {
   return outcome_ ? *outcome_ : RunOutcome{};
 }
 
-void CpuGroup::requestCheckpoint(std::string reason) {
+void CpuGroup::requestAtBarrier(std::function<void()> work) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (checkpointReason_) return;
-  checkpointReason_ = std::move(reason);
-  checkpointWanted_.store(true, std::memory_order_release);
+  pending_.push_back(std::move(work));
+  workPending_.store(true, std::memory_order_release);
   kickOthers();
 }
 
@@ -54,21 +53,25 @@ bool CpuGroup::meet(std::unique_lock<std::mutex>& lock, const std::function<void
   return !stopping();
 }
 
-void CpuGroup::quantumEnd(const std::function<void()>& prepareForCheckpoint) {
+void CpuGroup::quantumEnd(const std::function<void()>& prepare) {
   std::unique_lock<std::mutex> lock(mutex_);
-  if (!meet(lock, [this] { checkpointRound_ = checkpointReason_.has_value(); })) return;
-  if (!checkpointRound_) return;
+  if (!meet(lock, [this] {
+        round_ = std::move(pending_);
+        pending_.clear();
+        workPending_.store(false, std::memory_order_release);
+      }))
+    return;
+  if (round_.empty()) return;
   lock.unlock();
-  if (prepareForCheckpoint) prepareForCheckpoint();
+  if (prepare) prepare();
   lock.lock();
   meet(lock, [this, &lock] {
-    std::string reason = std::move(*checkpointReason_);
-    checkpointReason_.reset();
-    checkpointWanted_.store(false, std::memory_order_release);
-    // Unlocked: taking it may stop the machine (a warm-up, a failure),
-    // which takes the lock. The others stay parked until it returns.
+    std::vector<std::function<void()>> work = std::move(round_);
+    round_.clear();
+    // Unlocked: the work may stop the machine (a warm-up, a failure) or ask
+    // for more, which take the lock. The others stay parked until it is done.
     lock.unlock();
-    take_(reason);
+    for (const std::function<void()>& w : work) w();
     lock.lock();
   });
 }

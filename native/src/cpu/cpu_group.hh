@@ -9,8 +9,9 @@
 //   vCPU has ended its own, so no vCPU's simulated time gets more than a
 //   quantum ahead of another's, as gem5 synchronises the event queues of
 //   its KVM CPUs every sim_quantum;
-// - checkpoints: a request from any vCPU is carried out at the next quantum
-//   barrier, where no vCPU is inside KVM_RUN (checkpointing, below);
+// - work on the whole machine (a checkpoint, a statistics reset or dump):
+//   asked for from any vCPU, done at the next quantum barrier, where no vCPU
+//   is inside KVM_RUN;
 // - the registers of whichever vCPU is servicing an exit, for the devices
 //   that read arguments from registers (m5ops).
 #include <pthread.h>
@@ -21,7 +22,6 @@
 #include <functional>
 #include <mutex>
 #include <optional>
-#include <string>
 #include <vector>
 
 #include "cpu/run_outcome.hh"
@@ -43,23 +43,20 @@ class CpuGroup {
   RunOutcome outcome() const;
 
   // Ends the caller's quantum: returns once every running vCPU has ended
-  // the same quantum, or the machine is stopping. When a checkpoint is
-  // wanted, every vCPU there first runs its own `prepareForCheckpoint` (on
-  // its own thread: finishing a pending access enters KVM_RUN, which only
-  // the vCPU's thread may), and the last one ready takes the checkpoint
-  // while the others wait.
-  void quantumEnd(const std::function<void()>& prepareForCheckpoint = {});
+  // the same quantum, or the machine is stopping. When machine-wide work is
+  // pending, every vCPU there first runs its own `prepare` (on its own
+  // thread: finishing a pending access enters KVM_RUN, which only the
+  // vCPU's thread may), and the last one ready does the work while the
+  // others wait.
+  void quantumEnd(const std::function<void()>& prepare = {});
   // The caller's vCPU runs no more quanta (its run ended).
   void leave();
 
-  // Checkpointing. `take` writes the machine's checkpoint; it is called with
-  // every vCPU parked at the barrier and prepared.
-  void onCheckpoint(std::function<void(const std::string& reason)> take) { take_ = std::move(take); }
-  // From any thread, once onCheckpoint has been called; a request made
-  // while one is pending joins it. Kicks
-  // the other vCPUs, so that the barrier comes soon.
-  void requestCheckpoint(std::string reason);
-  bool checkpointWanted() const { return checkpointWanted_.load(std::memory_order_acquire); }
+  // Work that needs every vCPU stopped and its state whole, from any
+  // thread: done at the next barrier, in the order asked. Kicks the other
+  // vCPUs, so that the barrier comes soon.
+  void requestAtBarrier(std::function<void()> work);
+  bool workPending() const { return workPending_.load(std::memory_order_acquire); }
 
   // What the devices see as "the registers": those of the vCPU servicing an
   // exit, which holds the device lock while it does.
@@ -94,13 +91,12 @@ class CpuGroup {
   unsigned running_;
   unsigned arrived_ = 0;
   uint64_t generation_ = 0;
-  std::function<void(const std::string&)> take_;
-  std::optional<std::string> checkpointReason_;
-  std::atomic<bool> checkpointWanted_{false};
-  // Decided by the last vCPU to reach a barrier, so that all of them agree
-  // whether it is a checkpoint's; no vCPU can reach the next barrier before
-  // every one has read it.
-  bool checkpointRound_ = false;
+  std::vector<std::function<void()>> pending_;
+  std::atomic<bool> workPending_{false};
+  // The work of the barrier under way, taken from pending_ by the last vCPU
+  // to reach it, so that all of them agree whether there is any; no vCPU
+  // can reach the next barrier before every one has looked.
+  std::vector<std::function<void()>> round_;
   Servicing servicing_;
 };
 

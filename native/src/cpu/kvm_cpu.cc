@@ -45,21 +45,26 @@ void KvmCpu::countInstructions() {
   if (perf_) counters_.committedInsts = committedCarried_ + perf_->read().instructions - committedBase_;
 }
 
-void KvmCpu::onCheckpoint(std::function<void(const std::string& reason)> take) {
-  takeCheckpoint_ = std::move(take);
-  if (group_) group_->onCheckpoint([this](const std::string& reason) { takeCheckpoint(reason); });
+void KvmCpu::machineWide(std::function<void()> work) {
+  if (group_)
+    group_->requestAtBarrier(std::move(work));
+  else
+    work();
 }
 
 void KvmCpu::requestCheckpoint(std::string reason) {
   if (!takeCheckpoint_)
     requestStop(RunOutcome{false, "unsupported-m5op", "a checkpoint was asked for, and this machine cannot take one", -1});
-  else if (group_)
-    group_->requestCheckpoint(std::move(reason));
-  else
+  else if (!group_)
     checkpointReason_ = std::move(reason);
+  else if (!checkpointQueued_.exchange(true))
+    group_->requestAtBarrier([this, reason = std::move(reason)] {
+      checkpointQueued_ = false;
+      takeCheckpoint(reason);
+    });
 }
 
-void KvmCpu::prepareForCheckpoint() {
+void KvmCpu::settle() {
   completePendingAccess();
   countInstructions();
 }
@@ -195,12 +200,12 @@ RunOutcome KvmCpu::run() {
       }
     }
     if (!checkpointReason_.empty() && !stopping()) {
-      prepareForCheckpoint();
+      settle();
       takeCheckpoint(std::exchange(checkpointReason_, {}));
     }
-    if (group_ && group_->checkpointWanted() && !stopping()) {
-      // This quantum ends here, so the checkpoint is taken as soon as the others reach the barrier.
-      group_->quantumEnd(prepare_);
+    if (group_ && group_->workPending() && !stopping()) {
+      // This quantum ends here, so the work is done as soon as the others reach the barrier.
+      group_->quantumEnd(settle_);
       continue;
     }
     if (stopping() || limitReached()) break;
@@ -226,7 +231,7 @@ RunOutcome KvmCpu::run() {
         std::unique_lock<std::mutex> lock = lockDevices();
         drainCoalescedRing();
       }
-      if (group_) group_->quantumEnd(prepare_);
+      if (group_) group_->quantumEnd(settle_);
     } else if (err == EAGAIN) {
       // A vCPU waiting for SIPI woke up to an INIT or SIPI: KVM has changed
       // its state and wants it entered again, as QEMU does.

@@ -5,6 +5,7 @@
 // through the buses, replays the coalesced ring, injects interrupts, skips
 // idle time while halted, and keeps gem5's statistics. It knows the buses,
 // never the devices.
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -82,14 +83,19 @@ class KvmCpu {
   const CpuCounters& counters() const { return counters_; }
   void resetCounters();
 
+  // Runs `work` on the whole machine: at once with one vCPU; with several,
+  // at the next quantum barrier, with every vCPU stopped there (CpuGroup).
+  // From any vCPU's thread.
+  void machineWide(std::function<void()> work);
+
   // Checkpoints. A request (a guest's m5 checkpoint, a scheduled tick) is
   // carried out at the top of the run loop, once the exit that asked is
   // complete: no IO or MMIO is half done then, so the vCPU's state is whole.
   // With several vCPUs, at the next quantum barrier, once every vCPU has
-  // finished its own access (CpuGroup). `take` captures the machine; what it
-  // throws fails the run. Set on the boot vCPU, before it runs.
-  void onCheckpoint(std::function<void(const std::string& reason)> take);
-  // From any vCPU's thread.
+  // finished its own access. `take` captures the machine; what it throws
+  // fails the run. Set on the boot vCPU, before it runs.
+  void onCheckpoint(std::function<void(const std::string& reason)> take) { takeCheckpoint_ = std::move(take); }
+  // From any vCPU's thread; a request while one is pending joins it.
   void requestCheckpoint(std::string reason);
   // Asks for one when committedInsts reaches `count` (exactly under
   // single-step, at the next exit with perf); 0 cancels.
@@ -112,8 +118,10 @@ class KvmCpu {
   // Held while servicing devices; with a single vCPU there is nothing to lock.
   std::unique_lock<std::mutex> lockDevices();
   void armQuantum();
-  // Every vCPU's own part of a checkpoint, on its own thread.
-  void prepareForCheckpoint();
+  // Finishes a pending access and counts instructions, so that the vCPU's
+  // state and counters are whole: before a checkpoint, and, with several
+  // vCPUs, before any machine-wide work (on the vCPU's own thread).
+  void settle();
   void takeCheckpoint(const std::string& reason);
   void onKick();
   void deliverInterrupts();
@@ -164,7 +172,8 @@ class KvmCpu {
   std::optional<RunOutcome> stop_;
   std::function<void(const std::string&)> takeCheckpoint_;
   std::string checkpointReason_;  // non-empty: a checkpoint is wanted (one vCPU)
-  const std::function<void()> prepare_ = [this] { prepareForCheckpoint(); };  // what the group's barrier runs
+  std::atomic<bool> checkpointQueued_{false};  // one is waiting for the barrier (several)
+  const std::function<void()> settle_ = [this] { settle(); };  // what the group's barrier runs on this thread
   uint64_t checkpointAtInsts_ = 0;
   // Halted (HLT with interrupts on) and waiting for an interrupt: the vCPU
   // is not entered until one is pending.
