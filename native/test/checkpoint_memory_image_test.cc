@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "boot/populated_pages.hh"
 #include "checkpoint/memory_image.hh"
 #include "expect_error.hh"
 #include "temp_dir.hh"
@@ -76,6 +77,34 @@ TEST_CASE("Memory image: a round trip saves only the non-zero pages") {
   GuestMemory dirty(kMemory);
   std::memset(dirty.at(0, 8 * kPage), 0xff, 8 * kPage);
   dirty.store<uint8_t>(kMemory / 2, 9);
+  readMemoryImage(dir.path(), record, dirty);
+  CHECK(memoryDigest(dirty) == memoryDigest(saved));
+}
+
+TEST_CASE("Memory image: pages written and zeroed again, or only read, are saved as absent, and stay untouched in a fresh mapping") {
+  TempDir dir;
+  GuestMemory saved(kMemory);
+  fill(saved);
+  // 8 MiB and 11 MiB are 2 MiB and more from fill's pages and from each
+  // other, so that no transparent huge page joins them.
+  std::memset(saved.at(8 * 1024 * 1024, 4 * kPage), 0x33, 4 * kPage);
+  std::memset(saved.at(8 * 1024 * 1024, 4 * kPage), 0, 4 * kPage);
+  CHECK(saved.load<uint64_t>(11 * 1024 * 1024) == 0);
+  PartRecord record = writeMemoryImage(dir.path(), saved);
+  CHECK(record.bytes == memory_image::kHeaderBytes + kBitmapBytes + 3 * kPage);
+
+  GuestMemory restored(kMemory);
+  readMemoryImage(dir.path(), record, restored);
+  // Asked before the digest below reads every page.
+  PopulatedPages populated(restored);
+  CHECK(populated.contains(0));
+  CHECK_FALSE(populated.contains(8 * 1024 * 1024 / kPage));
+  CHECK_FALSE(populated.contains(11 * 1024 * 1024 / kPage));
+  CHECK(memoryDigest(restored) == memoryDigest(saved));
+
+  // Into memory whose absent pages were written: they are zeroed.
+  GuestMemory dirty(kMemory);
+  std::memset(dirty.at(8 * 1024 * 1024, 4 * kPage), 0x44, 4 * kPage);
   readMemoryImage(dir.path(), record, dirty);
   CHECK(memoryDigest(dirty) == memoryDigest(saved));
 }

@@ -1,21 +1,31 @@
 // SHA-256 against the FIPS 180-4 / NIST example vectors, against digests
 // computed elsewhere (Python's hashlib) at every padding boundary, and fed in
-// pieces of every awkward size.
+// pieces of every awkward size; and its two compression functions, portable
+// and SHA-NI, against each other.
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "checkpoint/sha256.hh"
+#include "checkpoint/sha256_compress.hh"
 
 namespace kx {
 namespace {
 
-std::string digestOf(const std::string& text) {
-  Sha256 hash;
+std::string digestOf(const std::string& text, Sha256 hash = Sha256()) {
   hash.update(text.data(), text.size());
   return toHex(hash.finish());
+}
+
+// Those this CPU can run, by name.
+std::vector<std::pair<const char*, Sha256::Compress>> implementations() {
+  std::vector<std::pair<const char*, Sha256::Compress>> all = {{"portable", sha256::compressPortable}};
+  if (sha256::shaNiAvailable()) all.emplace_back("SHA-NI", sha256::compressShaNi);
+  return all;
 }
 
 std::vector<uint8_t> pattern(size_t size) {
@@ -30,14 +40,46 @@ std::string digestOf(const std::vector<uint8_t>& bytes) {
   return toHex(hash.finish());
 }
 
-TEST_CASE("SHA-256: the NIST example vectors") {
-  CHECK(digestOf("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  CHECK(digestOf("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  CHECK(digestOf("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") ==
-        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
-  CHECK(digestOf("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopq"
-                 "rstnopqrstu") == "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
-  CHECK(digestOf(std::string(1000000, 'a')) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+TEST_CASE("SHA-256: the NIST example vectors, with each compression function") {
+  for (const auto& [name, compress] : implementations()) {
+    CAPTURE(name);
+    CHECK(digestOf("", Sha256(compress)) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    CHECK(digestOf("abc", Sha256(compress)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    CHECK(digestOf("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", Sha256(compress)) ==
+          "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+    CHECK(digestOf("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrs"
+                   "mnopqrstnopqrstu",
+                   Sha256(compress)) == "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
+    CHECK(digestOf(std::string(1000000, 'a'), Sha256(compress)) ==
+          "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  }
+}
+
+TEST_CASE("SHA-256: SHA-NI and the portable code agree on random messages fed in random pieces") {
+  if (!sha256::shaNiAvailable()) {
+    MESSAGE("this CPU has no SHA extensions: only the portable code runs here");
+    return;
+  }
+  std::mt19937_64 rng(29);
+  // Each message is fed to each implementation in its own split, so that the
+  // pieces cross block boundaries differently. Piece sizes are spread over
+  // the powers of two up to 2 KiB: empty and partial blocks as much as runs
+  // of whole ones.
+  auto hashInPieces = [&](const std::vector<uint8_t>& bytes, Sha256::Compress compress) {
+    Sha256 hash(compress);
+    for (size_t at = 0; at < bytes.size();) {
+      size_t take = std::min<size_t>(rng() % (size_t{1} << (rng() % 12)), bytes.size() - at);
+      hash.update(bytes.data() + at, take);
+      at += take;
+    }
+    return toHex(hash.finish());
+  };
+  for (int round = 0; round < 400; ++round) {
+    std::vector<uint8_t> bytes(rng() % 10001);
+    for (uint8_t& byte : bytes) byte = static_cast<uint8_t>(rng());
+    CAPTURE(bytes.size());
+    CHECK(hashInPieces(bytes, sha256::compressShaNi) == hashInPieces(bytes, sha256::compressPortable));
+  }
 }
 
 TEST_CASE("SHA-256: lengths around the 55/56/64-byte padding boundaries") {

@@ -9,6 +9,8 @@
 
 namespace kx {
 
+// Private and anonymous, page-aligned as every mapping is: PopulatedPages
+// relies on it to tell pages that read as zeros without reading them.
 GuestMemory::GuestMemory(uint64_t size) : size_(size) {
   void* mem = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (mem == MAP_FAILED)

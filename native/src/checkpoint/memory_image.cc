@@ -3,6 +3,7 @@
 #include <cstring>
 #include <vector>
 
+#include "boot/populated_pages.hh"
 #include "sim/core_error.hh"
 
 namespace kx {
@@ -11,9 +12,11 @@ namespace {
 using namespace memory_image;
 
 static_assert(kHeaderBytes == sizeof kMagic + 4 + 4 + 8 + 8);
+static_assert(kPageSize == PopulatedPages::kPageSize);
 
-// Most pages of a large guest are zero, and most non-zero pages differ from
-// zero early: 64 bytes at a time as whole words, stopping at the first
+// For the pages PopulatedPages cannot rule out. A populated page may still
+// be zero (written with zeros, or only read), and most non-zero pages differ
+// from zero early: 64 bytes at a time as whole words, stopping at the first
 // non-zero block. The memcpy is how C++ spells an unaliased word load; it
 // compiles to plain loads.
 bool isZeroPage(const uint8_t* page) {
@@ -64,8 +67,9 @@ PartRecord writeMemoryImage(const std::string& dir, const GuestMemory& memory) {
   const uint64_t pages = memory.size() / kPageSize;
   std::vector<uint8_t> bitmap((pages + 7) / 8, 0);
   uint64_t count = 0;
+  PopulatedPages populated(memory);
   for (uint64_t page = 0; page < pages; ++page) {
-    if (isZeroPage(memory.host() + page * kPageSize)) continue;
+    if (!populated.contains(page) || isZeroPage(memory.host() + page * kPageSize)) continue;
     bitmap[page / 8] |= static_cast<uint8_t>(1u << (page % 8));
     ++count;
   }
@@ -139,10 +143,11 @@ void readMemoryImage(const std::string& dir, const PartRecord& record, GuestMemo
     reader.read(memory.host() + first * kPageSize, static_cast<size_t>(n * kPageSize));
   });
   reader.verify();
+  PopulatedPages populated(memory);
   forEachRun(bitmap, pages, false, [&](uint64_t first, uint64_t n) {
     for (uint64_t page = first; page < first + n; ++page) {
       uint8_t* p = memory.host() + page * kPageSize;
-      if (!isZeroPage(p)) std::memset(p, 0, kPageSize);
+      if (populated.contains(page) && !isZeroPage(p)) std::memset(p, 0, kPageSize);
     }
   });
 }

@@ -28,7 +28,8 @@ inline constexpr uint64_t kHeaderBytes = 32;
 PartRecord writeMemoryImage(const std::string& dir, const GuestMemory& memory);
 
 // Fills `memory` from the part. Pages absent from the image are made zero
-// (only those that are not already, so a fresh mapping stays untouched).
+// (only those that are not already; pages the mapping never populated are not
+// even read, so a fresh mapping stays untouched).
 // A header or bitmap that disagrees with itself, with the part's length or with
 // memory.size() is "checkpoint-corrupt". Pages are read straight into guest
 // memory, so when this throws, the memory holds a partial image.

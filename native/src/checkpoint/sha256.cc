@@ -3,25 +3,15 @@
 #include <algorithm>
 #include <cstring>
 
+#include "checkpoint/sha256_compress.hh"
+
 namespace kx {
+namespace sha256 {
 namespace {
 
-// FIPS 180-4 section 4.2.2: the first 32 bits of the fractional parts of the
-// cube roots of the first 64 primes.
-constexpr uint32_t kRound[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
 // Section 5.3.3: the first 32 bits of the fractional parts of the square roots of the first 8 primes.
-constexpr std::array<uint32_t, 8> kInitial = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                              0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+constexpr Sha256::State kInitial = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 
 // Written so that compilers emit a single rotate instruction.
 inline uint32_t rotr(uint32_t x, unsigned n) { return (x >> n) | (x << (32 - n)); }
@@ -30,11 +20,7 @@ inline uint32_t loadBigEndian(const uint8_t* p) {
   return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
 }
 
-}  // namespace
-
-Sha256::Sha256() : state_(kInitial) {}
-
-void Sha256::compress(const uint8_t* block) {
+void compressBlock(Sha256::State& state, const uint8_t* block) {
   uint32_t w[64];
   for (int t = 0; t < 16; ++t) w[t] = loadBigEndian(block + 4 * t);
   for (int t = 16; t < 64; ++t) {
@@ -42,8 +28,8 @@ void Sha256::compress(const uint8_t* block) {
     uint32_t s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >> 10);
     w[t] = w[t - 16] + s0 + w[t - 7] + s1;
   }
-  uint32_t a = state_[0], b = state_[1], c = state_[2], d = state_[3];
-  uint32_t e = state_[4], f = state_[5], g = state_[6], h = state_[7];
+  uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+  uint32_t e = state[4], f = state[5], g = state[6], h = state[7];
   for (int t = 0; t < 64; ++t) {
     uint32_t t1 = h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + kRound[t] + w[t];
     uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
@@ -56,15 +42,33 @@ void Sha256::compress(const uint8_t* block) {
     b = a;
     a = t1 + t2;
   }
-  state_[0] += a;
-  state_[1] += b;
-  state_[2] += c;
-  state_[3] += d;
-  state_[4] += e;
-  state_[5] += f;
-  state_[6] += g;
-  state_[7] += h;
+  state[0] += a;
+  state[1] += b;
+  state[2] += c;
+  state[3] += d;
+  state[4] += e;
+  state[5] += f;
+  state[6] += g;
+  state[7] += h;
 }
+
+// Asked once: every Sha256 of the process then uses the same implementation.
+Sha256::Compress fastestCompress() {
+  static const Sha256::Compress chosen = shaNiAvailable() ? compressShaNi : compressPortable;
+  return chosen;
+}
+
+}  // namespace
+
+void compressPortable(Sha256::State& state, const uint8_t* blocks, size_t count) {
+  for (size_t i = 0; i < count; ++i) compressBlock(state, blocks + 64 * i);
+}
+
+}  // namespace sha256
+
+Sha256::Sha256() : Sha256(sha256::fastestCompress()) {}
+
+Sha256::Sha256(Compress compress) : compress_(compress), state_(sha256::kInitial) {}
 
 void Sha256::update(const void* data, size_t size) {
   const auto* p = static_cast<const uint8_t*>(data);
@@ -76,11 +80,15 @@ void Sha256::update(const void* data, size_t size) {
     p += take;
     size -= take;
     if (blockUsed_ < block_.size()) return;
-    compress(block_.data());
+    compress_(state_, block_.data(), 1);
     blockUsed_ = 0;
   }
-  // Whole blocks straight from the caller's buffer, without a copy.
-  for (; size >= 64; p += 64, size -= 64) compress(p);
+  // Whole blocks straight from the caller's buffer, in one call: no copy, and
+  // the SHA-NI code keeps the state in registers from one block to the next.
+  size_t whole = size / 64;
+  compress_(state_, p, whole);
+  p += 64 * whole;
+  size -= 64 * whole;
   if (size > 0) std::memcpy(block_.data(), p, size);
   blockUsed_ = size;
 }
@@ -91,17 +99,17 @@ Sha256::Digest Sha256::finish() {
   block_[blockUsed_++] = 0x80;
   if (blockUsed_ > 56) {
     std::memset(block_.data() + blockUsed_, 0, block_.size() - blockUsed_);
-    compress(block_.data());
+    compress_(state_, block_.data(), 1);
     blockUsed_ = 0;
   }
   std::memset(block_.data() + blockUsed_, 0, 56 - blockUsed_);
   for (int i = 0; i < 8; ++i) block_[56 + i] = static_cast<uint8_t>(bits >> (56 - 8 * i));
-  compress(block_.data());
+  compress_(state_, block_.data(), 1);
 
   Digest digest;
   for (int i = 0; i < 8; ++i)
     for (int j = 0; j < 4; ++j) digest[4 * i + j] = static_cast<uint8_t>(state_[i] >> (24 - 8 * j));
-  *this = Sha256();
+  *this = Sha256(compress_);
   return digest;
 }
 
