@@ -64,8 +64,6 @@ class KvmCpu {
   void requestStop(RunOutcome outcome);
 
   EventQueue& events() { return events_; }
-  // One of several vCPUs (machine.cpus > 1).
-  bool grouped() const { return group_ != nullptr; }
   InterruptLines& interrupts() { return interrupts_; }
   uint64_t now() const { return simTicks(counters_, params_.clock); }
   // Simulated time since the run began, which a statistics reset does not
