@@ -77,8 +77,8 @@ class CpuGroup {
   };
 
   // Waits until every running vCPU has arrived; the last to arrive runs
-  // `last` (with the lock held) before releasing the others. False when the
-  // machine is stopping instead.
+  // `last` (with the lock held; it may drop and retake it) before releasing
+  // the others. False when the machine is stopping instead.
   bool meet(std::unique_lock<std::mutex>& lock, const std::function<void()>& last);
   void kickOthers();
 
