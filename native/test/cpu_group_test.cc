@@ -100,14 +100,22 @@ TEST_CASE("cpu group: work asked for mid-quantum is done once, in order, with ev
   CHECK_FALSE(group.workPending());
 }
 
-TEST_CASE("cpu group: work that stops the machine (a warm-up's checkpoint) releases every vCPU") {
+TEST_CASE("cpu group: work that stops the machine (a warm-up's checkpoint) holds every vCPU until it is done, then releases them") {
   CpuGroup group(2);
-  group.requestAtBarrier([&] { group.requestStop(RunOutcome{true, "checkpoint", "", -1}); });
-  std::thread other([&] {
-    while (!group.stopping()) group.quantumEnd([] {});
+  std::atomic<bool> finished{false}, releasedEarly{false};
+  group.requestAtBarrier([&] {
+    group.requestStop(RunOutcome{true, "checkpoint", "", -1});
+    std::this_thread::sleep_for(20ms);  // still reading the vCPUs' state
+    finished = true;
   });
-  while (!group.stopping()) group.quantumEnd([] {});
+  auto vcpu = [&] {
+    while (!group.stopping()) group.quantumEnd([] {});
+    if (!finished) releasedEarly = true;
+  };
+  std::thread other(vcpu);
+  vcpu();
   other.join();
+  CHECK_FALSE(releasedEarly);
   CHECK(group.outcome().exitCause == "checkpoint");
 }
 

@@ -49,7 +49,9 @@ bool CpuGroup::meet(std::unique_lock<std::mutex>& lock, const std::function<void
     return !stopping();
   }
   uint64_t generation = generation_;
-  quantumDone_.wait(lock, [&] { return generation_ != generation || stopping(); });
+  // Not released by a stop while machine-wide work is under way: the work
+  // reads every vCPU's state, which ends with its thread.
+  quantumDone_.wait(lock, [&] { return generation_ != generation || (stopping() && !working_); });
   return !stopping();
 }
 
@@ -69,10 +71,13 @@ void CpuGroup::quantumEnd(const std::function<void()>& prepare) {
     std::vector<std::function<void()>> work = std::move(round_);
     round_.clear();
     // Unlocked: the work may stop the machine (a warm-up, a failure) or ask
-    // for more, which take the lock. The others stay parked until it is done.
+    // for more, which take the lock. The others stay parked until it is
+    // done, even when it stops the machine.
+    working_ = true;
     lock.unlock();
     for (const std::function<void()>& w : work) w();
     lock.lock();
+    working_ = false;
   });
 }
 

@@ -97,6 +97,7 @@ class CpuGroup {
   // to reach it, so that all of them agree whether there is any; no vCPU
   // can reach the next barrier before every one has looked.
   std::vector<std::function<void()>> round_;
+  bool working_ = false;  // the round's work is being done, the lock dropped
   Servicing servicing_;
 };
 
